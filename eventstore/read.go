@@ -1,0 +1,100 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hookstream/hookstream"
+)
+
+// ReadOptions select the events Read visits.
+type ReadOptions struct {
+	Stream string
+	// Subjects filter the stream (see SubjectFilter); empty = all.
+	Subjects []string
+	// StartSeq starts at this sequence (inclusive); StartTime at the first
+	// message at or after this time. Neither: from the beginning.
+	StartSeq  uint64
+	StartTime time.Time
+	// StopSeq stops after this sequence (inclusive); 0 = the stream's last
+	// sequence when Read started, so Read always terminates.
+	StopSeq uint64
+}
+
+// ErrStopRead may be returned by a Read callback to end the read early
+// without an error.
+var ErrStopRead = errors.New("stop read")
+
+// Read visits, in stream order, every matching event from the start
+// position up to StopSeq with an ordered (ephemeral) consumer. fn's error
+// ends the read and is returned (ErrStopRead: nil).
+func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(*hookstream.Event) error) error {
+	st, err := s.js.Stream(ctx, opts.Stream)
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", opts.Stream, translate(err))
+	}
+	stop := opts.StopSeq
+	if stop == 0 {
+		info, err := st.Info(ctx)
+		if err != nil {
+			return fmt.Errorf("stream info %s: %w", opts.Stream, translate(err))
+		}
+		stop = info.State.LastSeq
+	}
+	if stop == 0 || (opts.StartSeq > stop) {
+		return nil
+	}
+	cc := jetstream.OrderedConsumerConfig{FilterSubjects: opts.Subjects, DeliverPolicy: jetstream.DeliverAllPolicy}
+	switch {
+	case opts.StartSeq > 0:
+		cc.DeliverPolicy, cc.OptStartSeq = jetstream.DeliverByStartSequencePolicy, opts.StartSeq
+	case !opts.StartTime.IsZero():
+		t := opts.StartTime
+		cc.DeliverPolicy, cc.OptStartTime = jetstream.DeliverByStartTimePolicy, &t
+	}
+	cons, err := st.OrderedConsumer(ctx, cc)
+	if err != nil {
+		return fmt.Errorf("ordered consumer %s: %w", opts.Stream, translate(err))
+	}
+	for {
+		batch, err := cons.Fetch(512, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return fmt.Errorf("read %s: %w", opts.Stream, translate(err))
+		}
+		n := 0
+		for m := range batch.Messages() {
+			n++
+			md, err := m.Metadata()
+			if err != nil {
+				return fmt.Errorf("read metadata: %w", err)
+			}
+			if md.Sequence.Stream > stop {
+				return nil
+			}
+			ev, err := decode(m.Data(), opts.Stream, md.Sequence.Stream)
+			if err != nil {
+				return err
+			}
+			if err := fn(ev); err != nil {
+				if errors.Is(err, ErrStopRead) {
+					return nil
+				}
+				return err
+			}
+			if md.Sequence.Stream == stop || md.NumPending == 0 {
+				return nil
+			}
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("read %s: %w", opts.Stream, translate(err))
+		}
+		if n == 0 {
+			// Nothing matched within the wait: nothing is left before stop.
+			return ctx.Err()
+		}
+	}
+}

@@ -1,0 +1,36 @@
+// Batch replay jobs: /api/v1/replays/{jobId} (SPEC §7).
+import { api, seg } from './client';
+import type { BatchReplayFilter } from './events';
+
+export type ReplayJobStatus = 'pending' | 'running' | 'completed' | 'cancelled' | 'failed';
+
+export interface ReplayJob {
+  id: string;
+  status: ReplayJobStatus;
+  matched: number;
+  replayed: number;
+  failed: number;
+  /** Skipped: over the replay limit, rejected originals, past retention. */
+  skipped: number;
+  /** Resume point: the stream sequence the job has read up to. */
+  position: number;
+  ratePerSec: number;
+  ids?: string[] | null;
+  filter?: BatchReplayFilter | null;
+  error?: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string | null;
+}
+
+export const TERMINAL_JOB_STATUSES: ReadonlySet<ReplayJobStatus> = new Set<ReplayJobStatus>([
+  'completed',
+  'cancelled',
+  'failed',
+]);
+
+export const replayAPI = {
+  get: (jobId: string) => api.get<ReplayJob>(`/api/v1/replays/${seg(jobId)}`),
+  /** DELETE answers 202/204 (or the job); the job then moves to "cancelled". */
+  cancel: (jobId: string) => api.del<ReplayJob | undefined>(`/api/v1/replays/${seg(jobId)}`),
+};

@@ -1,0 +1,243 @@
+// Webhooks: /api/v1/webhooks (SPEC §3, §9).
+import { api, seg } from './client';
+
+export type AuthType = 'none' | 'basic' | 'api_key' | 'signature';
+export type SignatureScheme = 'hmac' | 'standard-webhooks' | 'github' | 'stripe' | 'shopify' | 'slack';
+/** 0 low, 1 normal, 2 high, 3 critical. */
+export type Priority = 0 | 1 | 2 | 3;
+export type SchemaMode = 'off' | 'warn' | 'enforce';
+export type HttpMethod = 'POST' | 'PUT' | 'PATCH' | 'GET' | 'DELETE';
+
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
+
+export type MetadataSource = 'header' | 'query' | 'body' | 'static';
+
+/** A custom metadata field: `from` names the header / query parameter / JSON path; `value` is for `static`. */
+export interface MetadataRule {
+  key: string;
+  source: MetadataSource;
+  from?: string;
+  value?: string;
+}
+
+/** Generic `hmac` signature scheme settings. */
+export interface HmacConfig {
+  algorithm: 'sha256' | 'sha512';
+  encoding: 'hex' | 'base64';
+  header: string;
+  prefix: string;
+  /** Template over {id}, {timestamp}, {body}; default "{body}". */
+  signedContent: string;
+  /** Empty: no timestamp check. */
+  timestampHeader: string;
+  toleranceSeconds: number;
+}
+
+export interface ErrorRate {
+  /** Fraction 0..1 of failed or rejected deliveries in the last hour. */
+  lastHour: number;
+  last24h: number;
+}
+
+export interface Webhook {
+  id: string;
+  tenantId: string;
+  workflowId: string | null;
+  nodeId: string | null;
+  name: string;
+  path: string;
+  /** Full ingest URL: {publicBaseUrl}/api/v1/webhooks/{path}. */
+  url: string;
+  authType: AuthType;
+  /** Set when authType is "signature". */
+  signatureScheme: SignatureScheme | null;
+  enabled: boolean;
+  priority: Priority;
+  methods: HttpMethod[];
+  eventType: string | null;
+  eventTypeVersion: number | null;
+  schemaMode: SchemaMode;
+  rateLimit: RateLimit | null;
+  /** 0 or absent = server default (1 MiB). */
+  maxBodyBytes: number;
+  allowedCidrs: string[];
+  dedupHeader: string | null;
+  maskPaths: string[];
+  metadataRules: MetadataRule[];
+  /** Empty: any content type. */
+  contentTypes: string[];
+  hmac: HmacConfig | null;
+  apiKeyHeader: string | null;
+  apiKeyQueryParam: string | null;
+  basicUsername: string | null;
+  triggerCount: number;
+  errorRate: ErrorRate;
+  createdAt: string;
+  updatedAt: string;
+  lastTriggeredAt: string | null;
+}
+
+/**
+ * Body of POST /api/v1/webhooks and PUT /api/v1/webhooks/{id}.
+ * Write-only credentials (secret, publicKey, basicPassword, apiKey) are left out on PUT to keep
+ * the stored ones.
+ */
+export interface WebhookInput {
+  name: string;
+  path: string;
+  workflowId?: string | null;
+  nodeId?: string | null;
+  authType: AuthType;
+  signatureScheme?: SignatureScheme | null;
+  enabled?: boolean;
+  priority?: Priority;
+  methods?: HttpMethod[];
+  eventType?: string | null;
+  eventTypeVersion?: number | null;
+  schemaMode?: SchemaMode;
+  rateLimit?: RateLimit | null;
+  maxBodyBytes?: number;
+  allowedCidrs?: string[];
+  dedupHeader?: string | null;
+  maskPaths?: string[];
+  metadataRules?: MetadataRule[];
+  contentTypes?: string[];
+  hmac?: HmacConfig | null;
+  apiKeyHeader?: string | null;
+  apiKeyQueryParam?: string | null;
+  basicUsername?: string | null;
+  secret?: string;
+  publicKey?: string;
+  basicPassword?: string;
+  apiKey?: string;
+}
+
+/** POST /api/v1/webhooks answers the webhook plus, once, its generated or supplied secret. */
+export interface CreatedWebhook extends Webhook {
+  secret?: string;
+}
+
+/** GET /api/v1/webhooks/{id}/secret: the current secret and, during a rotation, the old one. */
+export interface WebhookSecret {
+  secret: string;
+  graceSecret?: string | null;
+  /** When the grace secret stops being accepted. */
+  graceExpiresAt?: string | null;
+}
+
+export interface WebhookListParams {
+  limit?: number;
+  cursor?: string;
+  workflowId?: string;
+  enabled?: boolean;
+  q?: string;
+}
+
+export interface WebhookList {
+  webhooks: Webhook[];
+  total: number;
+  nextCursor: string | null;
+}
+
+/** Body of POST /api/v1/webhooks/{id}/test. */
+export interface TestRequest {
+  method: HttpMethod;
+  headers: Record<string, string>;
+  /** Raw request body, sent byte for byte (signing covers exactly these bytes). */
+  body: string;
+  /** Sign the request with the webhook's own secret for its scheme. */
+  sign: boolean;
+  /** Run authentication and validation but append nothing. */
+  dryRun: boolean;
+}
+
+/** What the in-process ingest answered. */
+export interface TestResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Raw response body. */
+  body: string;
+  durationMs: number;
+  eventId: string | null;
+}
+
+/** One of the last 10 tests kept per webhook. */
+export interface WebhookTest {
+  id: string;
+  request: TestRequest;
+  response: TestResponse;
+  createdAt: string;
+}
+
+export interface WebhookStats {
+  webhookId: string;
+  triggerCount: number;
+  lastTriggeredAt: string | null;
+  errorRate: ErrorRate;
+  /** Count of events per status over the last 24 hours. */
+  last24h: Partial<Record<'received' | 'processed' | 'filtered' | 'failed' | 'rejected', number>>;
+  duplicates24h?: number;
+}
+
+const base = '/api/v1/webhooks';
+
+export const webhookAPI = {
+  /** `token` overrides the stored token (the login page checks a token before keeping it). */
+  list: (params: WebhookListParams = {}, token?: string) =>
+    api.get<WebhookList>(base, token === undefined ? { query: { ...params } } : { query: { ...params }, token }),
+  get: (id: string) => api.get<Webhook>(`${base}/${seg(id)}`),
+  create: (input: WebhookInput) => api.post<CreatedWebhook>(base, input),
+  update: (id: string, input: WebhookInput) => api.put<Webhook>(`${base}/${seg(id)}`, input),
+  delete: (id: string) => api.del<void>(`${base}/${seg(id)}`),
+  /** graceSeconds: how long the old secret stays valid (default 24 h server side, 0 revokes it now). */
+  regenerateSecret: (id: string, graceSeconds: number) =>
+    api.post<{ secret: string }>(`${base}/${seg(id)}/regenerate-secret`, { graceSeconds }),
+  getSecret: (id: string) => api.get<WebhookSecret>(`${base}/${seg(id)}/secret`),
+  test: (id: string, req: TestRequest) => api.post<TestResponse>(`${base}/${seg(id)}/test`, req),
+  listTests: (id: string) => api.get<{ tests: WebhookTest[] }>(`${base}/${seg(id)}/tests`),
+  stats: (id: string) => api.get<WebhookStats>(`${base}/${seg(id)}/stats`),
+};
+
+/** The PUT body that keeps everything of `w` (credentials untouched), with `patch` applied. */
+export function toInput(w: Webhook, patch: Partial<WebhookInput> = {}): WebhookInput {
+  return {
+    name: w.name,
+    path: w.path,
+    workflowId: w.workflowId,
+    nodeId: w.nodeId,
+    authType: w.authType,
+    signatureScheme: w.signatureScheme,
+    enabled: w.enabled,
+    priority: w.priority,
+    methods: w.methods,
+    eventType: w.eventType,
+    eventTypeVersion: w.eventTypeVersion,
+    schemaMode: w.schemaMode,
+    rateLimit: w.rateLimit,
+    maxBodyBytes: w.maxBodyBytes,
+    allowedCidrs: w.allowedCidrs,
+    dedupHeader: w.dedupHeader,
+    maskPaths: w.maskPaths,
+    metadataRules: w.metadataRules,
+    contentTypes: w.contentTypes,
+    hmac: w.hmac,
+    apiKeyHeader: w.apiKeyHeader,
+    apiKeyQueryParam: w.apiKeyQueryParam,
+    basicUsername: w.basicUsername,
+    ...patch,
+  };
+}
+
+export const PRIORITY_LABELS: Record<Priority, string> = { 0: 'Low', 1: 'Normal', 2: 'High', 3: 'Critical' };
+
+export const AUTH_TYPE_LABELS: Record<AuthType, string> = {
+  none: 'None',
+  basic: 'Basic',
+  api_key: 'API key',
+  signature: 'Signature',
+};
+
+export const SIGNATURE_SCHEMES: SignatureScheme[] = ['hmac', 'standard-webhooks', 'github', 'stripe', 'shopify', 'slack'];

@@ -1,0 +1,169 @@
+import { AUTH_TYPE_LABELS, SIGNATURE_SCHEMES, type AuthType, type HmacConfig, type SignatureScheme } from '../../api/webhooks';
+import type { WebhookFormModel } from '../../lib/webhookForm';
+
+interface Props {
+  m: WebhookFormModel;
+  set: <K extends keyof WebhookFormModel>(key: K, value: WebhookFormModel[K]) => void;
+  creating: boolean;
+}
+
+const SCHEME_HELP: Record<SignatureScheme, string> = {
+  hmac: 'Generic HMAC over a configurable signed content.',
+  'standard-webhooks': 'webhook-id / webhook-timestamp / webhook-signature (v1 HMAC with a whsec_ secret, v1a Ed25519 with a whpk_ key).',
+  github: 'X-Hub-Signature-256: sha256=<hex> over the body. Paste the secret configured in GitHub.',
+  stripe: 'Stripe-Signature: t=…,v1=… over {t}.{body}. Paste the endpoint secret from Stripe.',
+  shopify: 'X-Shopify-Hmac-SHA256: base64 HMAC of the body. Paste the app secret from Shopify.',
+  slack: 'X-Slack-Signature: v0=<hex> over v0:{timestamp}:{body}. Paste the signing secret from Slack.',
+};
+
+function HmacFields({ hmac, onChange }: { hmac: HmacConfig; onChange: (h: HmacConfig) => void }) {
+  const up = <K extends keyof HmacConfig>(k: K, v: HmacConfig[K]) => onChange({ ...hmac, [k]: v });
+  return (
+    <fieldset>
+      <legend>HMAC settings</legend>
+      <div className="grid">
+        <label>
+          Algorithm
+          <select value={hmac.algorithm} onChange={(e) => up('algorithm', e.target.value === 'sha512' ? 'sha512' : 'sha256')}>
+            <option value="sha256">SHA-256</option>
+            <option value="sha512">SHA-512</option>
+          </select>
+        </label>
+        <label>
+          Encoding
+          <select value={hmac.encoding} onChange={(e) => up('encoding', e.target.value === 'base64' ? 'base64' : 'hex')}>
+            <option value="hex">hex</option>
+            <option value="base64">base64</option>
+          </select>
+        </label>
+        <label>
+          Signature header
+          <input value={hmac.header} onChange={(e) => up('header', e.target.value)} />
+        </label>
+        <label>
+          Prefix
+          <input value={hmac.prefix} placeholder="e.g. sha256=" onChange={(e) => up('prefix', e.target.value)} />
+        </label>
+        <label>
+          Signed content
+          <input value={hmac.signedContent} onChange={(e) => up('signedContent', e.target.value)} aria-describedby="signed-content-hint" />
+        </label>
+        <label>
+          Timestamp header
+          <input value={hmac.timestampHeader} placeholder="none" onChange={(e) => up('timestampHeader', e.target.value)} />
+        </label>
+        <label>
+          Tolerance (seconds)
+          <input
+            type="number"
+            min={0}
+            value={hmac.toleranceSeconds}
+            onChange={(e) => up('toleranceSeconds', Number(e.target.value) || 0)}
+          />
+        </label>
+      </div>
+      <p id="signed-content-hint" className="hint">
+        Template over <code>{'{id}'}</code>, <code>{'{timestamp}'}</code> and <code>{'{body}'}</code>.
+      </p>
+    </fieldset>
+  );
+}
+
+export function AuthFields({ m, set, creating }: Props) {
+  const keepHint = creating ? '' : ' Leave empty to keep the stored one.';
+  return (
+    <fieldset>
+      <legend>Authentication</legend>
+      <div className="grid">
+        <label>
+          Auth type
+          <select value={m.authType} onChange={(e) => set('authType', e.target.value as AuthType)}>
+            {(Object.keys(AUTH_TYPE_LABELS) as AuthType[]).map((t) => (
+              <option key={t} value={t}>
+                {AUTH_TYPE_LABELS[t]}
+              </option>
+            ))}
+          </select>
+        </label>
+        {m.authType === 'signature' && (
+          <label>
+            Signature scheme
+            <select value={m.signatureScheme} onChange={(e) => set('signatureScheme', e.target.value as SignatureScheme)}>
+              {SIGNATURE_SCHEMES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+      </div>
+      {m.authType === 'none' && <p className="hint">Anyone who knows the URL can post. Consider allowed CIDRs below.</p>}
+      {m.authType === 'signature' && (
+        <>
+          <p className="hint">{SCHEME_HELP[m.signatureScheme]}</p>
+          <div className="grid">
+            <label>
+              Secret
+              <input
+                type="password"
+                autoComplete="new-password"
+                value={m.secret}
+                placeholder={creating ? 'generated when empty' : 'unchanged'}
+                onChange={(e) => set('secret', e.target.value)}
+              />
+            </label>
+            {m.signatureScheme === 'standard-webhooks' && (
+              <label>
+                Public key (v1a)
+                <input value={m.publicKey} placeholder="whpk_… (optional)" onChange={(e) => set('publicKey', e.target.value)} />
+              </label>
+            )}
+          </div>
+          <p className="hint">Empty: a secret of 32 random bytes is generated.{keepHint}</p>
+          {m.signatureScheme === 'hmac' && <HmacFields hmac={m.hmac} onChange={(h) => set('hmac', h)} />}
+        </>
+      )}
+      {m.authType === 'basic' && (
+        <div className="grid">
+          <label>
+            Username
+            <input value={m.basicUsername} autoComplete="off" onChange={(e) => set('basicUsername', e.target.value)} />
+          </label>
+          <label>
+            Password
+            <input
+              type="password"
+              autoComplete="new-password"
+              value={m.basicPassword}
+              placeholder={creating ? '' : 'unchanged'}
+              onChange={(e) => set('basicPassword', e.target.value)}
+            />
+          </label>
+        </div>
+      )}
+      {m.authType === 'api_key' && (
+        <div className="grid">
+          <label>
+            API key
+            <input
+              type="password"
+              autoComplete="new-password"
+              value={m.apiKey}
+              placeholder={creating ? '' : 'unchanged'}
+              onChange={(e) => set('apiKey', e.target.value)}
+            />
+          </label>
+          <label>
+            API key header
+            <input value={m.apiKeyHeader} onChange={(e) => set('apiKeyHeader', e.target.value)} />
+          </label>
+          <label>
+            API key query parameter
+            <input value={m.apiKeyQueryParam} placeholder="off" onChange={(e) => set('apiKeyQueryParam', e.target.value)} />
+          </label>
+        </div>
+      )}
+    </fieldset>
+  );
+}
