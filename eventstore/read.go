@@ -61,40 +61,51 @@ func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(*hookstream.
 		return fmt.Errorf("ordered consumer %s: %w", opts.Stream, translate(err))
 	}
 	for {
-		batch, err := cons.Fetch(512, jetstream.FetchMaxWait(2*time.Second))
+		batch, err := cons.FetchNoWait(512)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", opts.Stream, translate(err))
 		}
-		n := 0
-		for m := range batch.Messages() {
-			n++
-			md, err := m.Metadata()
-			if err != nil {
-				return fmt.Errorf("read metadata: %w", err)
-			}
-			if md.Sequence.Stream > stop {
-				return nil
-			}
-			ev, err := decode(m.Data(), opts.Stream, md.Sequence.Stream)
-			if err != nil {
-				return err
-			}
-			if err := fn(ev); err != nil {
-				if errors.Is(err, ErrStopRead) {
-					return nil
-				}
-				return err
-			}
-			if md.Sequence.Stream == stop || md.NumPending == 0 {
-				return nil
-			}
+		done, n, err := readBatch(batch, opts.Stream, stop, fn)
+		// Drain what is left of a batch ended early, so its fetch completes.
+		for range batch.Messages() {
+		}
+		if done || err != nil {
+			return err
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
 			return fmt.Errorf("read %s: %w", opts.Stream, translate(err))
 		}
 		if n == 0 {
-			// Nothing matched within the wait: nothing is left before stop.
+			// Nothing matches between the position and the stream's head.
 			return ctx.Err()
 		}
 	}
+}
+
+// readBatch feeds one fetched batch to fn; done is true when the read is over.
+func readBatch(batch jetstream.MessageBatch, stream string, stop uint64, fn func(*hookstream.Event) error) (done bool, n int, err error) {
+	for m := range batch.Messages() {
+		n++
+		md, err := m.Metadata()
+		if err != nil {
+			return true, n, fmt.Errorf("read metadata: %w", err)
+		}
+		if md.Sequence.Stream > stop {
+			return true, n, nil
+		}
+		ev, err := decode(m.Data(), stream, md.Sequence.Stream)
+		if err != nil {
+			return true, n, err
+		}
+		if err := fn(ev); err != nil {
+			if errors.Is(err, ErrStopRead) {
+				return true, n, nil
+			}
+			return true, n, err
+		}
+		if md.Sequence.Stream == stop || md.NumPending == 0 {
+			return true, n, nil
+		}
+	}
+	return false, n, nil
 }

@@ -11,7 +11,8 @@
 // 127.0.0.1 only. pg_ctl daemonises postgres (in its own session), so postgres keeps running if
 // the parent dies without calling [Server.Stop]; Stop runs `pg_ctl stop -m fast` and then waits
 // until the postmaster's pid is gone (a zombie counts as gone), so no postgres process is left
-// behind. [Shutdown] stops a cluster nobody owns any more (e.g. left by a crashed test binary).
+// behind. [Shutdown] stops a cluster nobody owns any more (e.g. left by a crashed test binary);
+// [Init] only initialises a cluster (projections/pgtest caches one to skip initdb).
 //
 // The listening port is chosen once: Config.Port, or a free loopback port picked on first start
 // and written to <Dir>/hookstream-port, so restarts reuse it and DSNs stay valid.
@@ -19,9 +20,9 @@
 // The server settings (listen_addresses, port, unix_socket_directories, fsync) are written to
 // <cluster>/hookstream.conf, which postgresql.conf includes; nothing is passed through pg_ctl -o,
 // whose argument pg_ctl hands to a shell. The Unix socket lives in the cluster directory when the
-// socket path fits the 107-byte limit; otherwise sockets are disabled (unix_socket_directories =
-// ''): clients connect over TCP (see [Server.DSN]) and pg_ctl waits on postmaster.pid, so no
-// temporary socket directory has to be created, secured and cleaned up.
+// socket path fits the 107-byte limit; otherwise sockets are disabled (an empty
+// unix_socket_directories): clients connect over TCP (see [Server.DSN]) and pg_ctl waits on
+// postmaster.pid, so no temporary socket directory has to be created, secured and cleaned up.
 //
 // # Already running
 //

@@ -104,6 +104,41 @@ type Server struct {
 // running on the cluster, Start returns a non-owned Server connected to it. See the package
 // documentation for root handling.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
+	s, err := prepare(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if srv, err := s.attach(ctx); srv != nil || err != nil {
+		return srv, err
+	}
+	if err := s.Start(ctx); err != nil {
+		// Lost a race with another process starting the same cluster?
+		if srv, aerr := s.attach(ctx); srv != nil && aerr == nil {
+			return srv, nil
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+// Init initialises the cluster in cfg.Dir (initdb) if it has none, without starting it. It
+// returns the data directory (cfg.Dir, or where it was relocated to).
+func Init(ctx context.Context, cfg Config) (dataDir string, err error) {
+	s, err := prepare(ctx, cfg)
+	if err != nil {
+		return "", err
+	}
+	if exists(filepath.Join(s.cluster, "PG_VERSION")) {
+		return s.cluster, nil
+	}
+	if err := s.env.chownTree(s.cluster); err != nil {
+		return "", err
+	}
+	return s.cluster, s.initdb(ctx)
+}
+
+// prepare validates cfg, creates Dir and decides where the cluster lives.
+func prepare(ctx context.Context, cfg Config) (*Server, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -122,19 +157,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, env: env, cluster: cluster, owned: true}
-
-	if srv, err := s.attach(ctx); srv != nil || err != nil {
-		return srv, err
-	}
-	if err := s.Start(ctx); err != nil {
-		// Lost a race with another process starting the same cluster?
-		if srv, aerr := s.attach(ctx); srv != nil && aerr == nil {
-			return srv, nil
-		}
-		return nil, err
-	}
-	return s, nil
+	return &Server{cfg: cfg, env: env, cluster: cluster, owned: true}, nil
 }
 
 // attach returns a non-owned Server if a live postmaster runs on s.cluster; it removes a stale

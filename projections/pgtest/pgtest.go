@@ -13,6 +13,9 @@
 // its server running; the next pgtest process on the machine stops and removes it.
 //
 // [NewServer] gives a test its own cluster to stop and start again (durability tests).
+//
+// Servers run with fsync off (pglocal.Config.NoSync) and are seeded from a per-machine cache of an
+// initialised cluster in os.TempDir(), so a test binary does not pay for initdb (see cache.go).
 package pgtest
 
 import (
@@ -155,6 +158,7 @@ func NewServer(t testing.TB) *pglocal.Server {
 		t.Fatalf("pgtest: %v", err)
 	}
 	cfg := pglocal.Config{Dir: filepath.Join(dir, clusterDir), NoSync: true}
+	seedFromCache(ctx, cfg.Dir)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), teardownTimeout)
 		defer cancel()
@@ -204,7 +208,9 @@ func start(ctx context.Context) error {
 			return fmt.Errorf("pgtest: %w", err)
 		}
 		shared.dir = dir
-		srv, err := pglocal.Start(ctx, pglocal.Config{Dir: filepath.Join(dir, clusterDir), NoSync: true})
+		cluster := filepath.Join(dir, clusterDir)
+		seedFromCache(ctx, cluster)
+		srv, err := pglocal.Start(ctx, pglocal.Config{Dir: cluster, NoSync: true})
 		if err != nil {
 			return fmt.Errorf("pgtest: start PostgreSQL (or set %s to use a running server): %w", EnvDatabaseURL, err)
 		}

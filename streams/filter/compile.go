@@ -323,8 +323,14 @@ func compileField(field string) (source, error) {
 }
 
 func compileBodyPath(field string) (source, error) {
-	if hasDescendant(field) {
+	descendant, regexFunc := scanPath(field)
+	if descendant {
 		return source{}, errDescendant
+	}
+	if regexFunc != "" {
+		// The jsonpath package compiles their pattern, which may come from
+		// the payload, for every node it tests.
+		return source{}, fmt.Errorf("%s() is not allowed in fields: use the regex_match operator, whose pattern is compiled once", regexFunc)
 	}
 	path, err := jsonpath.Parse(field)
 	if err != nil {
@@ -339,25 +345,40 @@ func compileBodyPath(field string) (source, error) {
 	return source{kind: sourceBody, segs: segs}, nil
 }
 
-// hasDescendant reports whether a JSONPath has ".." outside string literals,
-// in the main query or in a filter expression's embedded queries. The AST
-// does not expose filter expressions, so this is lexical.
-func hasDescendant(path string) bool {
+// scanPath finds, outside string literals, the descendant segment ".." and
+// calls of the regex functions match() and search(), in the main query and in
+// filter expressions. The jsonpath AST does not expose filter expressions, so
+// this is lexical; it runs before parsing and only has to be right for paths
+// that parse.
+func scanPath(path string) (descendant bool, regexFunc string) {
 	for i := 0; i < len(path); i++ {
-		switch c := path[i]; c {
-		case '\'', '"':
+		switch c := path[i]; {
+		case c == '\'', c == '"':
 			for i++; i < len(path) && path[i] != c; i++ {
 				if path[i] == '\\' {
 					i++
 				}
 			}
-		case '.':
+		case c == '.':
 			if i+1 < len(path) && path[i+1] == '.' {
-				return true
+				return true, ""
+			}
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_':
+			start := i
+			for i+1 < len(path) && isNameChar(path[i+1]) {
+				i++
+			}
+			name := path[start : i+1]
+			if i+1 < len(path) && path[i+1] == '(' && (name == "match" || name == "search") {
+				return false, name
 			}
 		}
 	}
-	return false
+	return false, ""
+}
+
+func isNameChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
 // validHeaderName reports whether name is an RFC 9110 token.

@@ -29,6 +29,8 @@ func TestCompileErrors(t *testing.T) {
 		{"descendant", rule("$..a", "exists", nil), "rules[1].field", `".." is not allowed`},
 		{"descendant wildcard", rule("$.a..[*]", "exists", nil), "rules[1].field", `".." is not allowed`},
 		{"descendant in filter", rule("$.items[?@..price > 1]", "exists", nil), "rules[1].field", `".." is not allowed`},
+		{"match function", rule("$.items[?match(@.sku, 'A.*')]", "exists", nil), "rules[1].field", "match() is not allowed in fields: use the regex_match operator"},
+		{"search function", rule("$.items[?@.a && search(@.sku, @.pattern)]", "exists", nil), "rules[1].field", "search() is not allowed"},
 		{"bad path", rule("$.[", "exists", nil), "rules[1].field", "invalid JSONPath"},
 		{"bad path trailing dot", rule("$.a.", "exists", nil), "rules[1].field", "invalid JSONPath"},
 		{"relative path", rule("@.a", "exists", nil), "rules[1].field", "unknown field"},
@@ -104,7 +106,9 @@ func TestCompileAccepts(t *testing.T) {
 		"$['a..b']",   // ".." inside a string literal is a name, not a segment
 		`$["a\"..b"]`, // escaped quote inside a literal
 		"$.items[?@.name == 'x..y'].sku",
-		"$.items[?match(@.sku, 'A.*')]",
+		"$.items[?length(@.sku) == 2]",
+		"$.match",
+		"$.items[?@.search == 'match(']",
 		"$.a[0:10:2]",
 		"$.a[*][-1]",
 		"headers.X-GitHub-Event",

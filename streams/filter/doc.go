@@ -14,7 +14,11 @@
 //   - an RFC 9535 JSONPath into the body, starting with "$": "$.data.status",
 //     "$.items[*].sku", "$.items[?@.price > 20]". The descendant segment ".."
 //     is refused at compile time, which keeps evaluation linear in the size of
-//     the selected part of the body.
+//     the selected part of the body. So are the regex functions match() and
+//     search(), which the jsonpath package compiles for every node tested
+//     (their pattern may even come from the payload): regex_match does the
+//     same with a pattern compiled once. length(), count() and value() are
+//     allowed.
 //   - "headers.<Name>": every value of the header, matched case-insensitively.
 //   - "query.<name>": every value of the query parameter (case-sensitive).
 //   - "metadata.<key>": a metadata value; a dotted key walks into nested maps

@@ -63,13 +63,13 @@ func Core() []Type {
 	return slices.Clone(types)
 }
 
-// Resolver returns a ResolveFunc over types by their SchemaURL. When two types
+// Resolver returns a ResolveFunc over types by their URL. When two types
 // share a name and version the first wins, so pass a tenant's types before
 // Core() to let them take precedence.
 func Resolver(types ...Type) ResolveFunc {
 	m := make(map[string]json.RawMessage, len(types))
 	for _, t := range types {
-		u := SchemaURL(t.Name, t.Version)
+		u := URL(t.Name, t.Version)
 		if _, ok := m[u]; !ok {
 			m[u] = t.Schema
 		}

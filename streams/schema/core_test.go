@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hookstream/hookstream"
 	"github.com/hookstream/hookstream/streams/schema"
 )
 
@@ -19,14 +20,14 @@ var coreNames = []string{
 	"replay.requested",
 }
 
-func compileCore(t testing.TB) map[string]*schema.Validator {
-	t.Helper()
+func compileCore(tb testing.TB) map[string]*schema.Validator {
+	tb.Helper()
 	core := schema.Core()
 	resolve := schema.Resolver(core...)
 	vs := make(map[string]*schema.Validator, len(core))
 	for _, ct := range core {
 		v, err := schema.Compile(ct, resolve) // also validates the examples
-		require.NoError(t, err, ct.Name)
+		require.NoError(tb, err, ct.Name)
 		vs[ct.Name] = v
 	}
 	return vs
@@ -172,10 +173,10 @@ func findMessage(errs []schema.ValidationError, path, keyword string) string {
 	return ""
 }
 
-func decodeObject(t testing.TB, raw json.RawMessage) map[string]any {
-	t.Helper()
+func decodeObject(tb testing.TB, raw json.RawMessage) map[string]any {
+	tb.Helper()
 	var m map[string]any
-	require.NoError(t, json.Unmarshal(raw, &m))
+	require.NoError(tb, json.Unmarshal(raw, &m))
 	return m
 }
 
@@ -239,4 +240,43 @@ func BenchmarkValidate1KB(b *testing.B) {
 			}
 		}
 	})
+}
+
+// The vocabulary's data structs marshal to payloads their core types accept.
+func TestCoreMatchesVocabulary(t *testing.T) {
+	t.Parallel()
+
+	vs := compileCore(t)
+	tests := []struct {
+		typ  string
+		data any
+	}{
+		{hookstream.EventWebhookReceived, hookstream.ReceivedData{
+			Method: "POST", Path: "/api/v1/webhooks/github-ci",
+			Headers:     map[string][]string{"Content-Type": {"application/json"}, "X-Github-Event": {"push"}},
+			Query:       map[string][]string{"ref": {"main"}},
+			Body:        json.RawMessage(`{"ref":"refs/heads/main"}`),
+			ContentType: "application/json", BodyBytes: 25,
+			Metadata:     map[string]any{"sourceIp": "140.82.115.3", "receivedAt": "2026-11-28T18:00:00Z", "ingestMs": 0.7},
+			Auth:         hookstream.AuthResult{Type: hookstream.AuthSignature, Scheme: "github", Verified: true},
+			DeliveryID:   "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+			SchemaErrors: []hookstream.FieldError{{Field: "/ref", Message: "bad", Keyword: "pattern", InstancePath: "/ref"}},
+		}},
+		{hookstream.EventWebhookReceived, hookstream.ReceivedData{
+			Method: "GET", Path: "/hooks/ping", Headers: map[string][]string{},
+			Auth: hookstream.AuthResult{Type: hookstream.AuthNone},
+		}},
+		{hookstream.EventWebhookRejected, hookstream.RejectedData{
+			Status: 413, Code: hookstream.ETOOLARGE, Reason: "body over 1 MiB", Method: "POST", Path: "/api/v1/webhooks/x",
+			Headers: map[string][]string{"Content-Length": {"2000000"}}, Body: strings.Repeat("a", hookstream.RejectedBodyMax),
+			Truncated: true,
+		}},
+	}
+	for _, tt := range tests {
+		data, err := json.Marshal(tt.data)
+		require.NoError(t, err)
+		errs, err := vs[tt.typ].ValidateJSON(data)
+		require.NoError(t, err)
+		require.Empty(t, errs, "%s: %s", tt.typ, data)
+	}
 }

@@ -9,7 +9,7 @@
 // [Compile] turns a [Type] into a [Validator]. Schemas default to JSON Schema
 // draft 2020-12 when they have no "$schema", and "format" is asserted (a
 // "date-time" that is not RFC 3339 is an error, not an annotation). Every
-// type has a canonical URL, [SchemaURL]: https://hookstream.dev/schemas/<name>/v<version>.
+// type has a canonical URL, [URL]: https://hookstream.dev/schemas/<name>/v<version>.
 // A "$ref" may point at another registered type through that URL (absolute,
 // or relative such as "../customer/v1"), optionally with a fragment
 // ("https://hookstream.dev/schemas/webhook.received/v1#/$defs/metadata").

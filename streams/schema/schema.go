@@ -43,7 +43,7 @@ type Type struct {
 }
 
 // ResolveFunc returns the schema registered under an absolute URL without
-// fragment (see SchemaURL and ParseRef), and false when there is none.
+// fragment (see URL and ParseRef), and false when there is none.
 type ResolveFunc func(ref string) (json.RawMessage, bool)
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
@@ -52,9 +52,9 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 // of [A-Za-z0-9._-], starting with a letter or digit.
 func ValidName(name string) bool { return namePattern.MatchString(name) }
 
-// SchemaURL is the canonical URL of an event type version, which "$ref"s use
+// URL is the canonical URL of an event type version, which "$ref"s use
 // to point at it.
-func SchemaURL(name string, version int) string {
+func URL(name string, version int) string {
 	return BaseURL + name + "/v" + strconv.Itoa(version)
 }
 
@@ -139,7 +139,7 @@ func Compile(t Type, resolve ResolveFunc) (*Validator, error) {
 		return nil, compileError(ErrInvalidSchema, "event type %s v%d: schema must be an object or a boolean", t.Name, t.Version)
 	}
 
-	loc := SchemaURL(t.Name, t.Version)
+	loc := URL(t.Name, t.Version)
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()

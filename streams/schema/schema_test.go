@@ -15,10 +15,10 @@ import (
 
 func raw(s string) json.RawMessage { return json.RawMessage(s) }
 
-func TestSchemaURLAndParseRef(t *testing.T) {
+func TestURLAndParseRef(t *testing.T) {
 	t.Parallel()
 
-	require.Equal(t, "https://hookstream.dev/schemas/order.created/v2", schema.SchemaURL("order.created", 2))
+	require.Equal(t, "https://hookstream.dev/schemas/order.created/v2", schema.URL("order.created", 2))
 	tests := []struct {
 		ref     string
 		name    string

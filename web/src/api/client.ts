@@ -27,6 +27,8 @@ export interface Problem {
   status?: number;
   detail?: string;
   instance?: string;
+  /** Machine-readable error code (hookstream extension). */
+  code?: string;
   errors?: ProblemError[];
 }
 
@@ -35,6 +37,7 @@ export class ApiError extends Error {
   readonly title: string;
   readonly detail: string;
   readonly type: string;
+  readonly code: string;
   readonly errors: ProblemError[];
 
   constructor(status: number, problem: Problem) {
@@ -46,6 +49,7 @@ export class ApiError extends Error {
     this.title = title;
     this.detail = detail;
     this.type = problem.type ?? 'about:blank';
+    this.code = problem.code ?? '';
     this.errors = problem.errors ?? [];
   }
 }
@@ -94,6 +98,8 @@ export function toProblem(doc: unknown): Problem {
   if (typeof doc.status === 'number') problem.status = doc.status;
   const detail = str(doc.detail) ?? str(doc.message) ?? str(doc.error);
   if (detail !== undefined) problem.detail = detail;
+  const code = str(doc.code);
+  if (code !== undefined) problem.code = code;
   const instance = str(doc.instance);
   if (instance !== undefined) problem.instance = instance;
   if (Array.isArray(doc.errors)) {

@@ -31,6 +31,8 @@ export interface HmacConfig {
   prefix: string;
   /** Template over {id}, {timestamp}, {body}; default "{body}". */
   signedContent: string;
+  /** Header carrying the {id} of the signed content, when the template uses it. */
+  idHeader?: string;
   /** Empty: no timestamp check. */
   timestampHeader: string;
   toleranceSeconds: number;
@@ -45,36 +47,39 @@ export interface ErrorRate {
 export interface Webhook {
   id: string;
   tenantId: string;
-  workflowId: string | null;
-  nodeId: string | null;
+  workflowId?: string | null;
+  nodeId?: string | null;
   name: string;
   path: string;
   /** Full ingest URL: {publicBaseUrl}/api/v1/webhooks/{path}. */
   url: string;
   authType: AuthType;
   /** Set when authType is "signature". */
-  signatureScheme: SignatureScheme | null;
+  signatureScheme?: SignatureScheme | null;
   enabled: boolean;
   priority: Priority;
   methods: HttpMethod[];
-  eventType: string | null;
-  eventTypeVersion: number | null;
+  eventType?: string | null;
+  /** Absent or 0/null: the latest version. */
+  eventTypeVersion?: number | null;
   schemaMode: SchemaMode;
   rateLimit: RateLimit | null;
   /** 0 or absent = server default (1 MiB). */
   maxBodyBytes: number;
+  /** JSON nesting limit for JSON bodies; 0 or absent = 64. */
+  maxJsonDepth?: number;
   allowedCidrs: string[];
-  dedupHeader: string | null;
+  dedupHeader?: string | null;
   maskPaths: string[];
   metadataRules: MetadataRule[];
   /** Empty: any content type. */
   contentTypes: string[];
-  hmac: HmacConfig | null;
-  apiKeyHeader: string | null;
-  apiKeyQueryParam: string | null;
-  basicUsername: string | null;
+  hmac?: HmacConfig | null;
+  apiKeyHeader?: string | null;
+  apiKeyQueryParam?: string | null;
+  basicUsername?: string | null;
   triggerCount: number;
-  errorRate: ErrorRate;
+  errorRate?: ErrorRate | null;
   createdAt: string;
   updatedAt: string;
   lastTriggeredAt: string | null;
@@ -100,6 +105,7 @@ export interface WebhookInput {
   schemaMode?: SchemaMode;
   rateLimit?: RateLimit | null;
   maxBodyBytes?: number;
+  maxJsonDepth?: number;
   allowedCidrs?: string[];
   dedupHeader?: string | null;
   maskPaths?: string[];
@@ -124,8 +130,10 @@ export interface CreatedWebhook extends Webhook {
 export interface WebhookSecret {
   secret: string;
   graceSecret?: string | null;
-  /** When the grace secret stops being accepted. */
-  graceExpiresAt?: string | null;
+  /** When the grace secret stops being accepted (RFC 3339). */
+  graceUntil?: string | null;
+  /** standard-webhooks v1a public key (whpk_…), when set. */
+  publicKey?: string | null;
 }
 
 export interface WebhookListParams {
@@ -218,6 +226,7 @@ export function toInput(w: Webhook, patch: Partial<WebhookInput> = {}): WebhookI
     schemaMode: w.schemaMode,
     rateLimit: w.rateLimit,
     maxBodyBytes: w.maxBodyBytes,
+    ...(w.maxJsonDepth ? { maxJsonDepth: w.maxJsonDepth } : {}),
     allowedCidrs: w.allowedCidrs,
     dedupHeader: w.dedupHeader,
     maskPaths: w.maskPaths,

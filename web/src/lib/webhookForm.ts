@@ -38,6 +38,7 @@ export interface WebhookFormModel {
   perSecond: string;
   burst: string;
   maxBodyBytes: string;
+  maxJsonDepth: string;
   contentTypes: string;
   allowedCidrs: string;
   dedupHeader: string;
@@ -85,6 +86,7 @@ export function emptyModel(): WebhookFormModel {
     perSecond: '10',
     burst: '20',
     maxBodyBytes: '',
+    maxJsonDepth: '',
     contentTypes: '',
     allowedCidrs: '',
     dedupHeader: '',
@@ -116,6 +118,7 @@ export function modelFromWebhook(w: Webhook): WebhookFormModel {
     perSecond: String(w.rateLimit?.perSecond ?? 10),
     burst: String(w.rateLimit?.burst ?? 20),
     maxBodyBytes: w.maxBodyBytes ? String(w.maxBodyBytes) : '',
+    maxJsonDepth: w.maxJsonDepth ? String(w.maxJsonDepth) : '',
     contentTypes: (w.contentTypes ?? []).join(', '),
     allowedCidrs: (w.allowedCidrs ?? []).join('\n'),
     dedupHeader: w.dedupHeader ?? '',
@@ -156,6 +159,7 @@ export function validateModel(m: WebhookFormModel, creating: boolean): string[] 
     const n = Number(m.maxBodyBytes);
     if (!Number.isInteger(n) || n < 1 || n > MAX_BODY_LIMIT) p.push(`Max body bytes must be 1–${MAX_BODY_LIMIT}.`);
   }
+  if (m.maxJsonDepth && !/^[1-9][0-9]*$/.test(m.maxJsonDepth)) p.push('Max JSON depth must be a positive whole number.');
   if (m.eventTypeVersion && !/^[1-9][0-9]*$/.test(m.eventTypeVersion)) p.push('Event type version must be a positive number.');
   if (m.schemaMode !== 'off' && !m.eventType) p.push('Schema mode needs an event type.');
   m.metadataRules.forEach((r, i) => {
@@ -181,6 +185,7 @@ export function inputFromModel(m: WebhookFormModel): WebhookInput {
     schemaMode: m.schemaMode,
     rateLimit: m.rateLimitOn ? { perSecond: Number(m.perSecond), burst: Number(m.burst) } : null,
     maxBodyBytes: m.maxBodyBytes ? Number(m.maxBodyBytes) : 0,
+    ...(m.maxJsonDepth ? { maxJsonDepth: Number(m.maxJsonDepth) } : {}),
     allowedCidrs: lines(m.allowedCidrs),
     dedupHeader: orNull(m.dedupHeader),
     maskPaths: lines(m.maskPaths),

@@ -196,6 +196,10 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
               <input type="number" min={1} max={8388608} placeholder="1048576 (default)" value={m.maxBodyBytes} onChange={(e) => set('maxBodyBytes', e.target.value)} />
             </label>
             <label>
+              Max JSON depth
+              <input type="number" min={1} placeholder="64 (default)" value={m.maxJsonDepth} onChange={(e) => set('maxJsonDepth', e.target.value)} />
+            </label>
+            <label>
               Content types
               <input value={m.contentTypes} placeholder="any (comma separated)" onChange={(e) => set('contentTypes', e.target.value)} />
             </label>

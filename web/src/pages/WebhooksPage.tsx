@@ -16,7 +16,7 @@ function WebhookStatus({ w }: { w: Webhook }) {
     <span>
       <span className={`badge ${w.enabled ? 'badge-processed' : 'badge-disabled'}`}>{w.enabled ? 'active' : 'disabled'}</span>
       {rate > 0 && (
-        <span className={`badge ${rate >= 0.1 ? 'badge-failed' : 'badge-filtered'}`} title={`24 h: ${formatPercent(w.errorRate.last24h)}`}>
+        <span className={`badge ${rate >= 0.1 ? 'badge-failed' : 'badge-filtered'}`} title={`24 h: ${formatPercent(w.errorRate?.last24h)}`}>
           {formatPercent(rate)} errors (1 h)
         </span>
       )}

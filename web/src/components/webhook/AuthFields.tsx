@@ -49,6 +49,10 @@ function HmacFields({ hmac, onChange }: { hmac: HmacConfig; onChange: (h: HmacCo
           <input value={hmac.signedContent} onChange={(e) => up('signedContent', e.target.value)} aria-describedby="signed-content-hint" />
         </label>
         <label>
+          Id header
+          <input value={hmac.idHeader ?? ''} placeholder="for {id}" onChange={(e) => up('idHeader', e.target.value)} />
+        </label>
+        <label>
           Timestamp header
           <input value={hmac.timestampHeader} placeholder="none" onChange={(e) => up('timestampHeader', e.target.value)} />
         </label>

@@ -22,7 +22,7 @@ export function SecretPanel({ webhook, createdSecret }: { webhook: Webhook; crea
     mutationFn: (graceSeconds: number) => webhookAPI.regenerateSecret(webhook.id, graceSeconds),
     onSuccess: (res) => {
       setConfirming(false);
-      setSecret((old) => ({ secret: res.secret, graceSecret: old?.secret ?? null, graceExpiresAt: null }));
+      setSecret((old) => ({ secret: res.secret, graceSecret: old?.secret ?? null, graceUntil: null }));
       void qc.invalidateQueries({ queryKey: keys.webhookSecret(webhook.id) });
       // Re-read to learn the grace expiry as the server stored it.
       show.mutate();
@@ -48,7 +48,7 @@ export function SecretPanel({ webhook, createdSecret }: { webhook: Webhook; crea
             <div className="secret-row">
               <label htmlFor="grace-secret">Previous secret (grace period)</label>
               <input id="grace-secret" className="mono" readOnly value={secret.graceSecret} />
-              <span className="muted">{secret.graceExpiresAt ? `valid until ${formatDate(secret.graceExpiresAt)}` : ''}</span>
+              <span className="muted">{secret.graceUntil ? `valid until ${formatDate(secret.graceUntil)}` : ''}</span>
             </div>
           )}
           <button type="button" className="small" onClick={() => setSecret(null)}>

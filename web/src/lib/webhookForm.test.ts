@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import type { Webhook } from '../api/webhooks';
+import { emptyModel, inputFromModel, modelFromWebhook, validateModel } from './webhookForm';
+
+const w: Webhook = {
+  id: 'w1',
+  tenantId: 't1',
+  workflowId: 'wf1',
+  nodeId: null,
+  name: 'Stripe',
+  path: 'stripe-live',
+  url: 'http://127.0.0.1:8080/api/v1/webhooks/stripe-live',
+  authType: 'signature',
+  signatureScheme: 'stripe',
+  enabled: true,
+  priority: 3,
+  methods: ['POST'],
+  eventType: 'payment.succeeded',
+  eventTypeVersion: 2,
+  schemaMode: 'warn',
+  rateLimit: { perSecond: 50, burst: 100 },
+  maxBodyBytes: 2097152,
+  allowedCidrs: ['10.0.0.0/8', '192.168.0.0/16'],
+  dedupHeader: 'X-Request-Id',
+  maskPaths: ['$.customer.email'],
+  metadataRules: [
+    { key: 'tenant', source: 'header', from: 'X-Tenant' },
+    { key: 'env', source: 'static', value: 'prod' },
+  ],
+  contentTypes: ['application/json'],
+  hmac: null,
+  apiKeyHeader: null,
+  apiKeyQueryParam: null,
+  basicUsername: null,
+  triggerCount: 10,
+  errorRate: { lastHour: 0, last24h: 0.01 },
+  createdAt: '2026-01-01T00:00:00Z',
+  updatedAt: '2026-01-01T00:00:00Z',
+  lastTriggeredAt: null,
+};
+
+describe('webhook form model', () => {
+  it('round-trips a webhook into the PUT body without credentials', () => {
+    const input = inputFromModel(modelFromWebhook(w));
+    expect(input).toEqual({
+      name: 'Stripe',
+      path: 'stripe-live',
+      enabled: true,
+      workflowId: 'wf1',
+      nodeId: null,
+      priority: 3,
+      methods: ['POST'],
+      authType: 'signature',
+      signatureScheme: 'stripe',
+      eventType: 'payment.succeeded',
+      eventTypeVersion: 2,
+      schemaMode: 'warn',
+      rateLimit: { perSecond: 50, burst: 100 },
+      maxBodyBytes: 2097152,
+      allowedCidrs: ['10.0.0.0/8', '192.168.0.0/16'],
+      dedupHeader: 'X-Request-Id',
+      maskPaths: ['$.customer.email'],
+      metadataRules: [
+        { key: 'tenant', source: 'header', from: 'X-Tenant' },
+        { key: 'env', source: 'static', value: 'prod' },
+      ],
+      contentTypes: ['application/json'],
+      hmac: null,
+      apiKeyHeader: null,
+      apiKeyQueryParam: null,
+      basicUsername: null,
+    });
+    expect(validateModel(modelFromWebhook(w), false)).toEqual([]);
+  });
+
+  it('sends a typed secret and the hmac settings for the generic scheme', () => {
+    const m = { ...emptyModel(), name: 'n', path: 'p', secret: 's3cret' };
+    const input = inputFromModel(m);
+    expect(input.secret).toBe('s3cret');
+    expect(input.hmac).toMatchObject({ algorithm: 'sha256', header: 'X-Webhook-Signature', signedContent: '{body}' });
+  });
+
+  it('validates path, credentials and limits', () => {
+    const bad = { ...emptyModel(), name: '', path: 'Bad/Path', authType: 'basic' as const, maxBodyBytes: '9000000' };
+    const p = validateModel(bad, true);
+    expect(p.join('\n')).toMatch(/Name is required/);
+    expect(p.join('\n')).toMatch(/Path must match/);
+    expect(p.join('\n')).toMatch(/username/);
+    expect(p.join('\n')).toMatch(/Max body bytes/);
+  });
+});
