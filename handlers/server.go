@@ -148,14 +148,6 @@ func (s *Server) Listen(addr string) (net.Addr, error) {
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
 	s.ln = ln
-	if s.cfg.PublicBaseURL == "" {
-		s.cfg.PublicBaseURL = "http://" + ln.Addr().String()
-	}
-	return ln.Addr(), nil
-}
-
-// Serve serves on the listener from Listen until Shutdown.
-func (s *Server) Serve() error {
 	s.http = &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: ReadHeaderTimeoutDefault,
@@ -165,6 +157,14 @@ func (s *Server) Serve() error {
 		MaxHeaderBytes:    MaxHeaderBytesDefault,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
+	if s.cfg.PublicBaseURL == "" {
+		s.cfg.PublicBaseURL = "http://" + ln.Addr().String()
+	}
+	return ln.Addr(), nil
+}
+
+// Serve serves on the listener from Listen until Shutdown.
+func (s *Server) Serve() error {
 	err := s.http.Serve(s.ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil

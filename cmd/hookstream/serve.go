@@ -58,6 +58,7 @@ type Main struct {
 	server   *handlers.Server
 	serveErr chan error
 
+	closeOnce  sync.Once
 	mu         sync.Mutex
 	components []Component
 	pgReady    chan struct{}
@@ -386,7 +387,9 @@ func (m *Main) Banner() {
 
 // Close shuts down in order: stop accepting HTTP (in-flight requests and
 // their appends finish), stop components, close NATS, close PostgreSQL.
-func (m *Main) Close() {
+func (m *Main) Close() { m.closeOnce.Do(m.close) }
+
+func (m *Main) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if m.server != nil {

@@ -18,6 +18,7 @@ export const keys = {
   event: (id: string) => ['events', 'detail', id] as const,
   replayJob: (id: string) => ['replay-jobs', id] as const,
   retention: ['settings', 'retention'] as const,
+  replaySettings: ['settings', 'replays'] as const,
   tokens: ['tokens'] as const,
   execution: (id: string) => ['executions', id] as const,
 };

@@ -40,6 +40,39 @@ function RetentionForm({ initial }: { initial: number }) {
   );
 }
 
+function ReplayLimitForm({ initial, hardCap }: { initial: number; hardCap: number }) {
+  const qc = useQueryClient();
+  const [value, setValue] = useState(String(initial));
+  const n = Number(value);
+  const valid = Number.isInteger(n) && n >= 0 && n <= hardCap;
+  const save = useMutation({
+    mutationFn: () => settingsAPI.putReplays({ maxReplays: n }),
+    onSuccess: (s) => qc.setQueryData(keys.replaySettings, s),
+  });
+  return (
+    <form
+      aria-label="Replay limit"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (valid) save.mutate();
+      }}
+    >
+      <label htmlFor="max-replays">Replays allowed per delivery (0–{hardCap})</label>
+      <input id="max-replays" type="number" min={0} max={hardCap} value={value} aria-invalid={!valid} onChange={(e) => setValue(e.target.value)} />
+      <button type="submit" className="primary" disabled={!valid || save.isPending}>
+        Save replay limit
+      </button>
+      {save.isSuccess && (
+        <span role="status" className="ok-text">
+          {' '}
+          Saved: {save.data.maxReplays}.
+        </span>
+      )}
+      <ErrorMessage error={save.error} />
+    </form>
+  );
+}
+
 function Tokens() {
   const qc = useQueryClient();
   const tokens = useQuery({ queryKey: keys.tokens, queryFn: () => tokenAPI.list() });
@@ -143,6 +176,7 @@ function Tokens() {
 
 export function SettingsPage() {
   const retention = useQuery({ queryKey: keys.retention, queryFn: () => settingsAPI.getRetention() });
+  const replays = useQuery({ queryKey: keys.replaySettings, queryFn: () => settingsAPI.getReplays() });
   return (
     <section>
       <div className="page-head">
@@ -152,6 +186,11 @@ export function SettingsPage() {
         <h2 id="retention-heading">Retention</h2>
         <ErrorMessage error={retention.error} />
         {retention.data && <RetentionForm initial={retention.data.retentionDays} />}
+      </section>
+      <section className="card" aria-labelledby="replays-heading">
+        <h2 id="replays-heading">Replays</h2>
+        <ErrorMessage error={replays.error} />
+        {replays.data && <ReplayLimitForm initial={replays.data.maxReplays} hardCap={replays.data.hardCap ?? 10} />}
       </section>
       <Tokens />
     </section>
