@@ -90,9 +90,10 @@ func TestReadBySubjectSequenceAndTime(t *testing.T) {
 	var seqs []uint64
 	for i := range 30 {
 		tenant, wh := tenantA, webhook1
-		if i%3 == 1 {
+		switch i % 3 {
+		case 1:
 			wh = webhook2
-		} else if i%3 == 2 {
+		case 2:
 			tenant = tenantB
 		}
 		res, err := st.Append(ctx, received(tenant, wh, i), eventstore.AppendOptions{})

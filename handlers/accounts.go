@@ -35,12 +35,12 @@ func (s *Server) createToken(c echo.Context) error {
 	if err := Bind(c, &req); err != nil {
 		return err
 	}
-	tok, clear, err := s.cfg.Accounts.CreateToken(c.Request().Context(), PrincipalOf(c).TenantID, req.Name, req.Role)
+	tok, secret, err := s.cfg.Accounts.CreateToken(c.Request().Context(), PrincipalOf(c).TenantID, req.Name, req.Role)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, map[string]any{
-		"id": tok.ID, "tenantId": tok.TenantID, "name": tok.Name, "role": tok.Role, "createdAt": tok.CreatedAt, "token": clear,
+		"id": tok.ID, "tenantId": tok.TenantID, "name": tok.Name, "role": tok.Role, "createdAt": tok.CreatedAt, "token": secret,
 	})
 }
 

@@ -27,7 +27,7 @@ func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
 	ready := true
-	var comps []componentStatus
+	comps := make([]componentStatus, 0, len(s.cfg.Ready))
 	for _, rc := range s.cfg.Ready {
 		detail, err := rc.Check(ctx)
 		st := componentStatus{Name: rc.Name, Status: "ok", Required: rc.Required, Detail: detail}

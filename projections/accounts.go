@@ -115,19 +115,19 @@ func (a *Accounts) CreateToken(ctx context.Context, tenantID, name string, role 
 		return hookstream.Token{}, "", hookstream.Invalid(hookstream.EUNPROCESSABLE, "role must be admin, analyst or viewer",
 			hookstream.FieldError{Field: "role", Message: "must be admin, analyst or viewer"})
 	}
-	clear := NewToken()
+	token := NewToken()
 	var t hookstream.Token
-	err := a.pool.QueryRow(ctx, q("CreateToken"), tenantID, name, role, HashToken(clear)).
+	err := a.pool.QueryRow(ctx, q("CreateToken"), tenantID, name, role, HashToken(token)).
 		Scan(&t.ID, &t.TenantID, &t.Name, &t.Role, &t.CreatedAt, &t.LastUsedAt)
 	if err != nil {
 		return t, "", fmt.Errorf("create token: %w", translate(err))
 	}
-	return t, clear, nil
+	return t, token, nil
 }
 
 // EnsureToken stores a given clear token (the bootstrap token) if absent.
-func (a *Accounts) EnsureToken(ctx context.Context, tenantID, name string, role hookstream.Role, clear string) error {
-	if _, err := a.pool.Exec(ctx, q("EnsureToken"), tenantID, name, role, HashToken(clear)); err != nil {
+func (a *Accounts) EnsureToken(ctx context.Context, tenantID, name string, role hookstream.Role, token string) error {
+	if _, err := a.pool.Exec(ctx, q("EnsureToken"), tenantID, name, role, HashToken(token)); err != nil {
 		return fmt.Errorf("ensure token: %w", translate(err))
 	}
 	return nil
@@ -136,9 +136,9 @@ func (a *Accounts) EnsureToken(ctx context.Context, tenantID, name string, role 
 // Authenticate resolves a clear token to its principal. Unknown tokens are
 // ErrNotFound. The lookup is by hash, so no comparison of secrets happens
 // in Go; the hash lookup itself does not leak the token.
-func (a *Accounts) Authenticate(ctx context.Context, clear string) (hookstream.Principal, error) {
+func (a *Accounts) Authenticate(ctx context.Context, token string) (hookstream.Principal, error) {
 	var p hookstream.Principal
-	err := a.pool.QueryRow(ctx, q("TokenByHash"), HashToken(clear)).Scan(&p.TokenID, &p.TenantID, &p.Role)
+	err := a.pool.QueryRow(ctx, q("TokenByHash"), HashToken(token)).Scan(&p.TokenID, &p.TenantID, &p.Role)
 	if err != nil {
 		return p, fmt.Errorf("authenticate: %w", translate(err))
 	}

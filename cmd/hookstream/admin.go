@@ -65,7 +65,7 @@ func openDB(ctx context.Context, cfg Config) (pool *pgxpool.Pool, closeFn func()
 }
 
 func runMigrate(ctx context.Context, args []string, stdout, _ io.Writer) error {
-	cfg, _, err := parseConfig("migrate", args, nil)
+	cfg, err := parseConfig("migrate", args, nil)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func runTenants(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		return errors.New("usage: hookstream tenants create --name NAME")
 	}
 	var name string
-	cfg, _, err := parseConfig("tenants create", args[1:], func(fs *flag.FlagSet) {
+	cfg, err := parseConfig("tenants create", args[1:], func(fs *flag.FlagSet) {
 		fs.StringVar(&name, "name", "", "tenant name (required)")
 	})
 	if err != nil {
@@ -126,7 +126,7 @@ func runTokens(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		return errors.New("usage: hookstream tokens create --tenant ID --role admin|analyst|viewer [--name N]")
 	}
 	var tenant, role, name string
-	cfg, _, err := parseConfig("tokens create", args[1:], func(fs *flag.FlagSet) {
+	cfg, err := parseConfig("tokens create", args[1:], func(fs *flag.FlagSet) {
 		fs.StringVar(&tenant, "tenant", "", "tenant id (required)")
 		fs.StringVar(&role, "role", "", "admin, analyst or viewer (required)")
 		fs.StringVar(&name, "token-name", "", "a label for the token")

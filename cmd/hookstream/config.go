@@ -36,7 +36,7 @@ type Config struct {
 
 type option struct {
 	flag, env, def, usage string
-	set               func(c *Config, v string) error
+	set                   func(c *Config, v string) error
 }
 
 func str(p func(c *Config) *string) func(*Config, string) error {
@@ -78,7 +78,7 @@ var options = []option{
 }
 
 // parseConfig reads defaults, then the environment, then flags.
-func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (Config, *flag.FlagSet, error) {
+func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (Config, error) {
 	var c Config
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	vals := make([]*string, len(options))
@@ -93,12 +93,12 @@ func parseConfig(name string, args []string, extra func(fs *flag.FlagSet)) (Conf
 		extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
-		return c, fs, err
+		return c, err
 	}
 	for i, o := range options {
 		if err := o.set(&c, strings.TrimSpace(*vals[i])); err != nil {
-			return c, fs, fmt.Errorf("--%s / %s: %w", o.flag, o.env, err)
+			return c, fmt.Errorf("--%s / %s: %w", o.flag, o.env, err)
 		}
 	}
-	return c, fs, nil
+	return c, nil
 }

@@ -61,14 +61,13 @@ var subcommands = map[string]func(ctx context.Context, args []string, stdout, st
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, fs, err := parseConfig("serve", args, nil)
+	cfg, err := parseConfig("serve", args, nil)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return err
 	}
-	_ = fs
 	m := NewMain(cfg, stdout, stderr)
 	if err := m.Run(ctx); err != nil {
 		m.Close()

@@ -51,7 +51,7 @@ type testServer struct {
 // startServer runs Main like `hookstream serve` does; mutate adjusts the config.
 func startServer(t *testing.T, mutate func(*Config)) *testServer {
 	t.Helper()
-	cfg, _, err := parseConfig("serve", nil, nil)
+	cfg, err := parseConfig("serve", nil, nil)
 	require.NoError(t, err)
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
