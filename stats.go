@@ -19,9 +19,9 @@ const EventWebhookDuplicate EventType = "webhook.duplicate"
 
 // DuplicateData is the data of webhook.duplicate.
 type DuplicateData struct {
-	// OriginalEventID is the id of the webhook.received event the delivery
-	// duplicates ("" when it could not be read back).
-	OriginalEventID string `json:"originalEventId"`
+	// EventID is the id of the webhook.received event the delivery
+	// duplicates.
+	EventID string `json:"eventId"`
 	// OriginalSeq is the HOOKS sequence of the original.
 	OriginalSeq uint64 `json:"originalSeq"`
 	DeliveryID  string `json:"deliveryId"`

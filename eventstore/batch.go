@@ -23,7 +23,7 @@ import (
 const (
 	BatchMaxDefault      = 256
 	BatchMaxBytesDefault = 8 << 20
-	BatchWindowDefault   = time.Millisecond
+	BatchWindowDefault   = 2 * time.Millisecond
 	BatchInFlightDefault = 4
 	// BatchMaxLimit is the server's largest atomic batch (nats-server's
 	// default JetStream limit max_batch_size).
@@ -50,7 +50,7 @@ type BatcherConfig struct {
 	MaxBatchBytes int
 	// Window is how long a batch waits for more appends, and only while
 	// another batch of the same stream is being committed (an idle stream
-	// commits at once); default BatchWindowDefault (1 ms), negative for
+	// commits at once); default BatchWindowDefault (2 ms), negative for
 	// never.
 	Window time.Duration
 	// MaxInFlight is the number of batches per stream being committed at
@@ -209,7 +209,7 @@ func (b *Batcher) Append(ctx context.Context, ev *hookstream.Event, opts AppendO
 	case q.in <- r:
 	case <-ctx.Done():
 		b.mu.RUnlock()
-		return AppendResult{}, fmt.Errorf("append %s: %w", msg.Subject, translate(ctx.Err()))
+		return AppendResult{}, fmt.Errorf("append %s: %w: %w", msg.Subject, hookstream.ErrUnavailable, ctx.Err())
 	}
 	b.mu.RUnlock()
 	select {
@@ -220,7 +220,9 @@ func (b *Batcher) Append(ctx context.Context, ev *hookstream.Event, opts AppendO
 		ev.Sequence, ev.Stream = out.res.Seq, out.res.Stream
 		return out.res, nil
 	case <-ctx.Done():
-		return AppendResult{}, fmt.Errorf("append %s: %w", msg.Subject, translate(ctx.Err()))
+		// The batch may still commit this event; like a PubAck timeout of
+		// Store.Append, the caller cannot know, so the answer is unavailable.
+		return AppendResult{}, fmt.Errorf("append %s: %w: %w", msg.Subject, hookstream.ErrUnavailable, ctx.Err())
 	}
 }
 

@@ -36,4 +36,59 @@
 //   - Consumers ack explicitly, redeliver with backoff and a finite
 //     MaxDeliver; the consumer's owner decides what to do with the last
 //     delivery (see Msg.LastAttempt).
+//
+// # Group commit
+//
+// Under SyncAlways every plain publish costs one fsync before its PubAck,
+// so concurrent appends are capped by the disk's fsync rate. Batcher gathers
+// concurrent appends to one stream into a JetStream atomic batch
+// (AllowAtomicPublish; headers Nats-Batch-Id, Nats-Batch-Sequence and
+// Nats-Batch-Commit: "1" on the last): the server stages the batch, stores
+// it with one flush, and answers the commit with one PubAck carrying the
+// last sequence and the count (message i of n is at seq-count+i). Only that
+// PubAck is a durability acknowledgement; every caller is answered from it.
+// A batch goes out as soon as a commit slot (MaxInFlight per stream) is
+// free and keeps growing while all are busy, so an idle stream appends a
+// single message at once (a plain publish, not a batch) and a busy one
+// sends batches of up to MaxBatch; while another batch is in flight a new
+// one lingers up to Window for company. HOOKS, EXEC and CONFIG never share
+// a batch.
+//
+// Server limits (nats-server 2.15): at most 1000 messages per batch, 50
+// open batches per stream, one stream per batch. Nats-TTL is accepted in a
+// batch; Nats-Expected-Last-Msg-Id is not. Deduplication is tested, not
+// assumed (TestAtomicBatchDedupBehaviour): a Nats-Msg-Id already in the
+// duplicate window, or twice in one batch, makes the server refuse the WHOLE
+// batch with err_code 10201 without saying which message; nothing is
+// stored. The Batcher then appends that batch's events one by one (plain
+// publishes, same Nats-Msg-Id), so each caller gets the exact answer —
+// Duplicate with the original's sequence or a new sequence
+// (TestBatcherDuplicatesInsideBatch). Any other refusal takes the same path;
+// a commit without an answer fails the whole batch with EUNAVAILABLE.
+// Metrics: hookstream_eventstore_batch_size, _batch_commit_seconds and
+// _batch_fallback_total{err_code}.
+//
+// Measured with BenchmarkAppend64 (64 concurrent appenders, 1 KB events,
+// embedded server, SyncAlways, file store on the machine's disk, 2 cores,
+// 20 000 appends each, while other test suites loaded the machine: load
+// average 3-14, so absolute numbers are low and noisy; the ratios held):
+//
+//	variant                               msgs/s   p50 ms   p99 ms
+//	Store.Append (plain, sync)               485    125.8    280.9
+//	PublishMsgAsync, 64 in flight            715     78.0    267.4
+//	Batcher max 64,   no window, 1 slot     3301     14.9     67.6
+//	Batcher max 64,   no window, 4 slots    3550     15.5     69.5
+//	Batcher max 256,  no window, 1 slot     2474     15.5     99.4
+//	Batcher max 256,  no window, 4 slots    2059     22.6    111.2
+//	Batcher max 256,  1 ms,      4 slots    2260     20.1    102.0
+//	Batcher max 256,  2 ms,      4 slots    5179     11.3     26.6
+//	Batcher max 256,  1 ms,      8 slots    4571     13.5     29.6
+//	Batcher max 1000, 1 ms,      4 slots    4501     13.1     30.8
+//
+// Async publish does not help: the server still fsyncs each message. Group
+// commit is 4-10x the throughput at a fraction of the latency, so ingest
+// uses it by default (HOOKSTREAM_GROUP_COMMIT=on) with MaxBatch 256, Window
+// 2 ms and 4 slots per stream (the best measured; the window costs nothing
+// when the stream is idle because it only applies while another batch is
+// in flight).
 package eventstore

@@ -146,7 +146,7 @@ func (s *EventTypes) Insert(ctx context.Context, et EventTypeVersion) (EventType
 		return et, fmt.Errorf("encode examples: %w", err)
 	}
 	out, err := scanEventType(s.pool.QueryRow(ctx, q("InsertEventType"),
-		et.TenantID, et.Name, et.Version, []byte(et.Schema), et.Description, rawExamples))
+		et.TenantID, et.Name, et.Version, string(et.Schema), et.Description, string(rawExamples)))
 	if err != nil {
 		return out, fmt.Errorf("insert event type %s v%d: %w", et.Name, et.Version, err)
 	}
@@ -198,7 +198,7 @@ func (s *Filters) Get(ctx context.Context, tenantID, webhookID string) (Filter, 
 // The caller has checked that the webhook belongs to the tenant.
 func (s *Filters) Put(ctx context.Context, tenantID, webhookID string, ruleSet json.RawMessage) (Filter, error) {
 	f := Filter{WebhookID: webhookID, TenantID: tenantID}
-	err := s.pool.QueryRow(ctx, q("PutFilter"), tenantID, webhookID, []byte(ruleSet)).Scan(&f.RuleSet, &f.UpdatedAt)
+	err := s.pool.QueryRow(ctx, q("PutFilter"), tenantID, webhookID, string(ruleSet)).Scan(&f.RuleSet, &f.UpdatedAt)
 	if err != nil {
 		return f, fmt.Errorf("put filter %s: %w", webhookID, translate(err))
 	}
@@ -278,7 +278,7 @@ func (s *Workflows) Create(ctx context.Context, tenantID, name string, steps jso
 	if err != nil {
 		return hookstream.Workflow{}, fmt.Errorf("new workflow id: %w", err)
 	}
-	w, err := scanWorkflow(s.pool.QueryRow(ctx, q("InsertWorkflow"), id.String(), tenantID, name, []byte(steps)))
+	w, err := scanWorkflow(s.pool.QueryRow(ctx, q("InsertWorkflow"), id.String(), tenantID, name, string(steps)))
 	if err != nil {
 		return w, fmt.Errorf("create workflow: %w", err)
 	}

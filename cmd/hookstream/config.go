@@ -32,6 +32,7 @@ type Config struct {
 	GeoIPDB         string
 	GroupCommit     string
 	DevNoSync       bool
+	PProf           bool // HOOKSTREAM_PPROF (wire_pprof.go), default false
 }
 
 type option struct {

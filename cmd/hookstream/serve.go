@@ -51,6 +51,7 @@ type Main struct {
 	embedded *eventstore.Embedded
 	nc       *nats.Conn
 	store    *eventstore.Store
+	batcher  *eventstore.Batcher // group commit, see Appender
 	pg       *pglocal.Server
 	pool     *pgxpool.Pool
 	accounts *projections.Accounts

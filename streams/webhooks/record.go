@@ -16,10 +16,12 @@ const BucketDefault = "webhooks"
 const TestsKept = 10
 
 // Record is the stored configuration of one webhook: the value of key
-// wh.<tenantId>.<webhookId> and the data of its config events.
+// wh.<tenantId>.<webhookId> and the data of its config events. Its JSON is
+// the webhook's JSON (so a config event decodes as a hookstream.Webhook)
+// plus "sealed" and "schema".
 type Record struct {
 	// Webhook has no statistics and no URL (both are computed when shown).
-	Webhook hookstream.Webhook `json:"webhook"`
+	hookstream.Webhook
 	// Sealed is the JSON of hookstream.WebhookSecrets sealed with the
 	// master key, the webhook id as additional data.
 	Sealed string `json:"sealed,omitempty"`

@@ -72,11 +72,11 @@ function publicWebhook(w) {
 }
 
 function summary(e) {
-  const { headers: _h, query: _q, body: _b, metadata: _m, replays: _r, ...rest } = e;
+  const { replays: _r, audit: _a, visibleAt: _v, ...rest } = e;
   return rest;
 }
 
-function addEvent(w, { method, headers, body, replayOf = null, replayCount = 0, test = false }) {
+function addEvent(w, { method, headers, body, replayOf = null, replayCount = 0 }) {
   const e = {
     id: randomUUID(),
     webhookId: w.id,
@@ -87,13 +87,13 @@ function addEvent(w, { method, headers, body, replayOf = null, replayCount = 0, 
     path: w.path,
     contentType: headers['Content-Type'] ?? 'application/json',
     bodyBytes: JSON.stringify(body).length,
-    deliveryId: null,
+    deliveryId: '',
     duplicateCount: 0,
     replayOf,
     replayCount,
     responseStatus: 202,
-    processingTimeMs: 3,
-    test,
+    processingTimeMs: 3.2,
+    priority: w.priority ?? 1,
     createdAt: now(),
     headers: Object.fromEntries(
       Object.entries(headers).map(([k, v]) => [k, /^(authorization|cookie)$/i.test(k) ? ['[REDACTED]'] : [v]]),
@@ -101,10 +101,11 @@ function addEvent(w, { method, headers, body, replayOf = null, replayCount = 0, 
     query: {},
     body,
     metadata: { sourceIp: '127.0.0.1', receivedAt: now() },
-    filteredReason: null,
-    errorMessage: null,
-    executionId: null,
+    filteredReason: '',
+    errorMessage: '',
+    executionId: '',
     replays: [],
+    audit: [],
     visibleAt: Date.now() + 1500, // projection lag
   };
   events.unshift(e);
@@ -181,7 +182,7 @@ async function api(req, res, url) {
       res.writeHead(204).end();
       return;
     }
-    if (sub === 'secret' && m === 'GET') return send(res, 200, secrets.get(w.id));
+    if (sub === 'secret' && m === 'GET') return send(res, 200, { graceSecret: null, graceUntil: null, ...secrets.get(w.id) });
     if (sub === 'regenerate-secret' && m === 'POST') {
       const b = (await readBody(req)) ?? {};
       const old = secrets.get(w.id);
@@ -197,48 +198,56 @@ async function api(req, res, url) {
       try {
         body = b.body ? JSON.parse(b.body) : null;
       } catch {
-        return send(res, 200, { status: 400, headers: { 'Content-Type': 'application/problem+json' }, body: '{"title":"Bad Request","status":400}', durationMs: 1, eventId: null });
+        return send(res, 200, { id: randomUUID(), status: 400, headers: { 'Content-Type': ['application/problem+json'] }, body: { title: 'Bad Request', status: 400 }, durationMs: 1 });
       }
       if (w.authType === 'signature' && !b.sign) {
-        return send(res, 200, { status: 401, headers: { 'Content-Type': 'application/problem+json' }, body: '{"title":"Unauthorized","status":401}', durationMs: 1, eventId: null });
+        return send(res, 200, { id: randomUUID(), status: 401, headers: { 'Content-Type': ['application/problem+json'] }, body: { title: 'Unauthorized', status: 401 }, durationMs: 1 });
       }
       const headers = { ...b.headers };
       if (b.sign) headers['X-Hub-Signature-256'] = `sha256=${createHash('sha256').update(b.body).digest('hex')}`;
-      const e = b.dryRun ? null : addEvent(w, { method: b.method, headers, body, test: true });
+      const e = b.dryRun ? null : addEvent(w, { method: b.method, headers, body });
       w.triggerCount += e ? 1 : 0;
       w.lastTriggeredAt = e ? now() : w.lastTriggeredAt;
       const out = {
+        id: randomUUID(),
         status: 202,
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ eventId: e?.id ?? null }),
+        headers: { 'Content-Type': ['application/json'] },
+        body: { eventId: e?.id ?? '' },
         durationMs: Date.now() - started + 0.4,
-        eventId: e?.id ?? null,
+        ...(e ? { eventId: e.id } : {}),
       };
       const list = tests.get(w.id) ?? [];
-      list.unshift({ id: randomUUID(), request: b, response: out, createdAt: now() });
+      list.unshift({ ...out, at: now(), request: b });
       tests.set(w.id, list.slice(0, 10));
       return send(res, 200, out);
     }
     if (sub === 'tests' && m === 'GET') return send(res, 200, { tests: tests.get(w.id) ?? [] });
-    if (sub === 'stats' && m === 'GET') return send(res, 200, { webhookId: w.id, triggerCount: w.triggerCount, lastTriggeredAt: w.lastTriggeredAt, errorRate: w.errorRate, last24h: {} });
-    if (sub === 'filters' && m === 'GET') return send(res, 200, filters.get(w.id) ?? { logic: 'and', rules: [], groups: [] });
+    if (sub === 'stats' && m === 'GET') return send(res, 200, { triggerCount: w.triggerCount, lastTriggeredAt: w.lastTriggeredAt, errorRate: w.errorRate, counts: {} });
+    if (sub === 'filters' && m === 'GET') return send(res, 200, { ...(filters.get(w.id) ?? { logic: 'and', rules: [] }), webhookId: w.id, updatedAt: filters.has(w.id) ? now() : null });
     if (sub === 'filters' && m === 'PUT') {
-      const b = await readBody(req);
-      filters.set(w.id, b);
-      return send(res, 200, b);
+      const { groups, ...b } = await readBody(req);
+      const stored = groups?.length ? { ...b, groups } : b;
+      filters.set(w.id, stored);
+      return send(res, 200, { ...stored, webhookId: w.id, updatedAt: now() });
     }
     if (sub === 'filters/test' && m === 'POST') {
       const b = await readBody(req);
       const rs = b.ruleSet ?? filters.get(w.id) ?? { logic: 'and', rules: [], groups: [] };
-      const targets = b.payload !== undefined ? [{ id: null, body: b.payload, createdAt: null }] : visible().filter((e) => e.webhookId === w.id).slice(0, b.lastN ?? 20);
+      const targets = b.payload !== undefined ? [{ id: '', body: b.payload }] : visible().filter((e) => e.webhookId === w.id).slice(0, b.lastN ?? 20);
       const results = targets.map((e) => {
-        const rules = rs.rules.map((rule, i) => ({ path: `rules[${i}]`, field: rule.field, operator: rule.operator, enabled: rule.enabled, ...matchRule(rule, e.body) }));
-        const active = rules.filter((x) => x.enabled);
+        const rules = rs.rules.map((rule, i) => ({ index: i, groupIndex: -1, rule, ...(rule.enabled === false ? { skipped: true } : {}), ...matchRule(rule, e.body) }));
+        const active = rules.filter((x) => !x.skipped);
         const matched = rs.logic === 'or' ? active.length === 0 || active.some((x) => x.matched) : active.every((x) => x.matched);
         const failing = active.find((x) => !x.matched);
-        return { eventId: e.id, createdAt: e.createdAt, matched, reason: matched ? null : `${failing?.path} did not match`, rules };
+        return {
+          ...(e.id ? { eventId: e.id } : {}),
+          matched,
+          ...(matched ? {} : { reason: `rule ${failing?.index} (${failing?.rule.field} ${failing?.rule.operator}) did not match` }),
+          rules,
+          groups: [],
+        };
       });
-      return send(res, 200, { results });
+      return send(res, 200, { ruleSet: rs, ruleSetSource: b.ruleSet ? 'request' : 'saved', results, total: results.length, matched: results.filter((r) => r.matched).length });
     }
     return problem(res, 404, 'Not Found', 'no such route');
   }
@@ -251,13 +260,15 @@ async function api(req, res, url) {
   }
   if (p === '/event-types' && m === 'GET') {
     return send(res, 200, {
-      eventTypes: eventTypes.map((t) => ({ name: t.name, description: t.description, core: t.core, latestVersion: t.versions.length, createdAt: t.versions[0].createdAt, updatedAt: t.versions.at(-1).createdAt })),
+      eventTypes: eventTypes.map((t) => ({ ...t.versions.at(-1), core: t.core, versions: t.versions.length })),
       nextCursor: null,
     });
   }
   if ((r = /^\/event-types\/([^/]+)$/.exec(p)) && m === 'GET') {
     const t = eventTypes.find((x) => x.name === decodeURIComponent(r[1]));
-    return t ? send(res, 200, { name: t.name, core: t.core, versions: t.versions }) : problem(res, 404, 'Not Found', 'no such event type');
+    return t
+      ? send(res, 200, { name: t.name, core: t.core, latestVersion: t.versions.length, description: t.description, versions: t.versions.map((v) => ({ ...v, core: t.core })) })
+      : problem(res, 404, 'Not Found', 'no such event type');
   }
   if ((r = /^\/event-types\/([^/]+)\/validate$/.exec(p)) && m === 'POST') {
     const b = await readBody(req);
@@ -315,18 +326,34 @@ async function api(req, res, url) {
     const e = events.find((x) => x.id === decodeURIComponent(r[1]) && x.visibleAt <= Date.now());
     if (!e) return problem(res, 404, 'Not Found', 'no such event');
     if (!r[2] && m === 'GET') {
-      const { visibleAt: _v, ...rest } = e;
+      const { visibleAt: _v, audit: _a, ...rest } = e;
       return send(res, 200, rest);
     }
-    if (r[2] === 'replays' && m === 'GET') return send(res, 200, { replays: e.replays });
+    if (r[2] === 'replays' && m === 'GET') {
+      const root = e.replayOf ? events.find((x) => x.id === e.replayOf) : e;
+      return send(res, 200, { rootEventId: root.id, replays: root.audit });
+    }
     if (r[2] === 'replay' && m === 'POST') {
       const b = (await readBody(req)) ?? {};
       const root = e.replayOf ? events.find((x) => x.id === e.replayOf) : e;
       if (root.replays.length >= 3) return problem(res, 409, 'Conflict', 'replay limit reached');
       const w = webhooks.get(e.webhookId);
       const n = addEvent(w, { method: e.method, headers: {}, body: b.body ?? e.body, replayOf: root.id, replayCount: root.replays.length + 1 });
-      setTimeout(() => root.replays.push({ eventId: n.id, actor: 'token:bootstrap', reason: b.reason ?? null, modified: b.body !== undefined, createdAt: now() }), 1500);
-      return send(res, 202, { eventId: n.id, replayCount: n.replayCount });
+      setTimeout(() => {
+        root.replays.push({ id: n.id, status: n.status, replayCount: n.replayCount, createdAt: n.createdAt });
+        root.audit.push({
+          id: randomUUID(),
+          rootEventId: root.id,
+          originalEventId: e.id,
+          newEventId: n.id,
+          replayCount: n.replayCount,
+          modified: b.body !== undefined,
+          reason: b.reason ?? '',
+          actor: { tokenId: 'bootstrap', role: 'admin' },
+          createdAt: now(),
+        });
+      }, 1500);
+      return send(res, 202, { eventId: n.id, replayCount: n.replayCount, rootEventId: root.id });
     }
   }
   if (p === '/settings/retention' && m === 'GET') return send(res, 200, { retentionDays });

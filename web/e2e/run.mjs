@@ -305,6 +305,68 @@ async function main() {
       assert(text.includes(state.eventId), 'the CSV does not contain the test event');
       await page.getByRole('status').filter({ hasText: 'Downloaded' }).waitFor();
     });
+
+    await scenario('batch-replay', ['history'], async () => {
+      await page.goto(`${base}/events`);
+      await page.getByRole('checkbox', { name: `Select event ${state.eventId}` }).check();
+      await page.getByRole('button', { name: 'Count matching (dry run)' }).click();
+      await page.getByRole('status').filter({ hasText: '1 events would be replayed.' }).waitFor();
+      await page.getByRole('button', { name: 'Start batch replay' }).click();
+      const progress = page.getByRole('progressbar', { name: /Batch replay/ });
+      await progress.waitFor();
+      await page.getByText('Batch replay completed').waitFor({ timeout: POLL_TIMEOUT_MS });
+      await page.getByRole('status').filter({ hasText: /1 of 1 \(\d+ replayed/ }).waitFor();
+    });
+
+    await scenario('webhook-edit', ['create-webhook'], async () => {
+      await page.goto(`${base}/webhooks/${encodeURIComponent(state.webhookId)}`);
+      await page.getByRole('heading', { name: `Webhook ${state.webhookName}` }).waitFor();
+      await page.getByLabel('Rate limit').check();
+      await page.getByLabel('Requests per second').fill('50');
+      await page.getByLabel('Burst').fill('100');
+      await page.getByRole('button', { name: 'Add metadata rule' }).click();
+      await page.getByLabel('Metadata rule 1 Key').fill('repo');
+      await page.getByLabel('Metadata rule 1 Source').selectOption('body');
+      await page.getByLabel('Metadata rule 1 JSON path').fill('$.repository.name');
+      await page.getByLabel('Mask paths').fill('$.sender.email');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      await page.reload();
+      assert((await page.getByLabel('Requests per second').inputValue()) === '50', 'rate limit not saved');
+      assert((await page.getByLabel('Metadata rule 1 Key').inputValue()) === 'repo', 'metadata rule not saved');
+      await page.getByRole('button', { name: 'Show secret' }).click();
+      const before = await page.getByLabel('Current secret').inputValue();
+      await page.getByRole('button', { name: 'Regenerate secret' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Regenerate the signing secret?' });
+      await dialog.getByLabel(/Grace period/).fill('1');
+      await dialog.getByRole('button', { name: 'Regenerate' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await eventually(async () => {
+        const after = await page.getByLabel('Current secret').inputValue();
+        assert(after && after !== before, 'secret unchanged');
+        assert((await page.getByLabel('Previous secret (grace period)').inputValue()) === before, 'old secret not kept for the grace period');
+      }, STEP_TIMEOUT_MS, 'the rotated secret');
+    });
+
+    await scenario('event-types', ['login'], async () => {
+      await page.goto(`${base}/event-types`);
+      await page.getByRole('heading', { name: 'Event types', exact: true }).waitFor();
+      await page.getByRole('link', { name: 'webhook.received', exact: true }).click();
+      await page.getByRole('heading', { name: 'webhook.received' }).waitFor();
+      await page.getByRole('heading', { name: 'Schema', exact: true }).waitFor();
+      await page.getByRole('textbox', { name: 'Payload to validate', exact: true }).fill('{"method": 5}');
+      await page.getByRole('button', { name: 'Validate', exact: true }).click();
+      await page.getByRole('status').filter({ hasText: /Invalid|Valid/ }).waitFor();
+    });
+
+    await scenario('settings', ['login'], async () => {
+      await page.goto(`${base}/settings`);
+      await page.getByLabel('Retention (days, 1–365)').fill('14');
+      await page.getByRole('button', { name: 'Save retention' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved: 14 days.' }).waitFor();
+      await page.reload();
+      assert((await page.getByLabel('Retention (days, 1–365)').inputValue()) === '14', 'retention not saved');
+    });
   } catch (e) {
     log(`setup failed: ${e.message}`);
     results.push({ name: 'setup', ok: false });

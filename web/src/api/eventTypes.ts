@@ -3,7 +3,8 @@ import { api, seg, type JsonValue } from './client';
 
 /** One immutable version of an event type. */
 export interface EventTypeVersion {
-  id: string;
+  /** Set for tenant types; absent for core (global) types. */
+  tenantId?: string;
   name: string;
   version: number;
   description: string;
@@ -16,14 +17,11 @@ export interface EventTypeVersion {
 }
 
 /** A row of GET /api/v1/event-types: the latest version of each type. */
-export interface EventTypeSummary {
-  name: string;
-  description: string;
-  latestVersion: number;
+export interface EventTypeSummary extends EventTypeVersion {
   /** Core types are global (seeded by migration); tenant types have false. */
   core: boolean;
-  createdAt: string;
-  updatedAt: string;
+  /** How many versions the type has. */
+  versions?: number;
 }
 
 export interface EventTypeList {
@@ -35,6 +33,8 @@ export interface EventTypeList {
 export interface EventTypeDetail {
   name: string;
   core: boolean;
+  latestVersion?: number;
+  description?: string;
   versions: EventTypeVersion[];
 }
 
@@ -61,6 +61,9 @@ export interface ValidationError {
 
 export interface ValidationResult {
   valid: boolean;
+  /** The type and version validated against. */
+  name?: string;
+  version?: number;
   errors: ValidationError[];
 }
 

@@ -7,7 +7,10 @@ export const EVENT_STATUSES: EventStatus[] = ['received', 'processed', 'filtered
 /** Header values as stored: one string, or several for a repeated header. Redacted ones read "[REDACTED]". */
 export type HeaderMap = Record<string, string | string[]>;
 
-/** A row of GET /api/v1/events. */
+/**
+ * A row of GET /api/v1/events (the list carries the detail fields too).
+ * String fields the server has no value for may be "" or null or absent; the UI treats all as empty.
+ */
 export interface EventSummary {
   id: string;
   webhookId: string;
@@ -17,44 +20,80 @@ export interface EventSummary {
   status: EventStatus;
   method: string;
   path?: string | null;
-  contentType: string | null;
+  contentType?: string | null;
   bodyBytes?: number | null;
-  deliveryId: string | null;
+  deliveryId?: string | null;
   duplicateCount: number;
-  replayOf: string | null;
+  /** Root (original delivery) of a replay. */
+  replayOf?: string | null;
   replayCount: number;
-  responseStatus: number | null;
-  processingTimeMs: number | null;
+  /** HTTP status ingest answered; 0 or null when unknown. */
+  responseStatus?: number | null;
+  processingTimeMs?: number | null;
+  priority?: number;
   /** Set for events sent from the test console. */
   test?: boolean;
   createdAt: string;
+  processedAt?: string | null;
 }
 
-/** One replay of an event (from replay.requested). */
-export interface ReplayRecord {
-  /** The new event the replay appended. */
-  eventId: string;
-  actor: string;
-  reason: string | null;
+/** A replay of a delivery as the detail lists it. */
+export interface ReplayRef {
+  /** The replay's own event id. */
+  id: string;
+  status: EventStatus;
+  replayCount: number;
+  createdAt: string;
+  // SPEC §7 puts replay.requested's actor, reason and modified here too; GET …/replays has them.
+  actor?: ReplayActor;
+  reason?: string;
+  modified?: boolean;
+}
+
+export interface ReplayActor {
+  tokenId: string;
+  role: string;
+}
+
+/** One replay.requested, from GET /api/v1/events/{id}/replays. */
+export interface ReplayAuditEntry {
+  id: string;
+  rootEventId: string;
+  originalEventId: string;
+  /** The event the replay appended. */
+  newEventId: string;
+  replayCount: number;
   /** The body was edited. */
   modified: boolean;
+  reason: string;
+  actor: ReplayActor;
+  workflowId?: string;
+  jobId?: string;
   createdAt: string;
+}
+
+/** GET /api/v1/events/{id}/replays: the whole chain of the event's root, for any event of it. */
+export interface ReplayAudit {
+  rootEventId: string;
+  replays: ReplayAuditEntry[];
 }
 
 /** GET /api/v1/events/{id}. */
 export interface EventDetail extends EventSummary {
   headers: HeaderMap;
-  query: Record<string, string | string[]>;
+  query?: Record<string, string | string[]> | null;
   /** JSON value for JSON bodies, object for forms, string for text; base64 string when bodyEncoding is "base64". */
   body: JsonValue;
-  bodyEncoding?: 'base64' | null;
+  bodyEncoding?: string | null;
   /** Whether the body was cut (rejected events keep 4 KiB). */
   truncated?: boolean;
-  metadata: { [key: string]: JsonValue };
-  filteredReason: string | null;
-  errorMessage: string | null;
-  executionId: string | null;
-  replays: ReplayRecord[];
+  metadata?: { [key: string]: JsonValue } | null;
+  filteredReason?: string | null;
+  errorMessage?: string | null;
+  executionId?: string | null;
+  /** API path of the execution, when there is one. */
+  executionUrl?: string;
+  replays?: ReplayRef[];
 }
 
 export interface EventFilters {
@@ -91,6 +130,7 @@ export interface ReplayRequest {
 export interface ReplayResult {
   eventId: string;
   replayCount: number;
+  rootEventId?: string;
 }
 
 /** Filter of a batch replay (SPEC §7): a subset of EventFilters. */
@@ -136,7 +176,7 @@ export const eventAPI = {
     api.get<EventList>(base, { query: { ...filterQuery(params), limit: params.limit, cursor: params.cursor } }),
   get: (id: string) => api.get<EventDetail>(`${base}/${seg(id)}`),
   replay: (id: string, req: ReplayRequest = {}) => api.post<ReplayResult>(`${base}/${seg(id)}/replay`, req),
-  replays: (id: string) => api.get<{ replays: ReplayRecord[] }>(`${base}/${seg(id)}/replays`),
+  replays: (id: string) => api.get<ReplayAudit>(`${base}/${seg(id)}/replays`),
   batchReplay: (target: BatchReplayTarget, opts: BatchReplayOptions = {}) =>
     api.post<BatchReplayResult>(`${base}/replay`, { ...target, ...opts }),
   /** URL of the streamed export (needs the bearer token: use download()). */

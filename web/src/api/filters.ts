@@ -48,6 +48,7 @@ export interface FilterRule {
   operator: FilterOperator;
   /** Absent for exists / not_exists; an array for in / not_in. */
   value?: JsonValue;
+  /** The server treats an absent `enabled` as true; the dashboard always sends it. */
   enabled: boolean;
 }
 
@@ -62,6 +63,16 @@ export interface RuleSet {
   groups: FilterGroup[];
 }
 
+/** GET/PUT …/filters answer the rule set (groups may be omitted when empty) and when it was saved. */
+export interface SavedRuleSet {
+  logic: FilterLogic;
+  rules: FilterRule[];
+  groups?: FilterGroup[];
+  webhookId?: string;
+  /** null when nothing was saved yet. */
+  updatedAt?: string | null;
+}
+
 export interface FilterTestRequest {
   /** Evaluate this rule set instead of the saved one. */
   ruleSet?: RuleSet;
@@ -73,39 +84,58 @@ export interface FilterTestRequest {
 
 /** Result of one rule for one event. */
 export interface RuleResult {
-  /** Position of the rule in the set: "rules[0]" or "groups[1].rules[2]". */
-  path: string;
-  ruleId?: string | null;
-  field: string;
-  operator: FilterOperator;
-  enabled: boolean;
+  /** Index of the rule in the top-level rules, or in its group's rules. */
+  index: number;
+  /** Index of the rule's group; -1 for a top-level rule. */
+  groupIndex: number;
+  /** The rule as evaluated. */
+  rule: FilterRule;
+  /** For a disabled rule (skipped), the result it would have had. */
   matched: boolean;
+  /** A disabled rule, which took no part in the decision. */
+  skipped?: boolean;
   /** Values the field resolved to. */
-  values?: JsonValue[];
-  error?: string | null;
+  values?: JsonValue[] | null;
+  error?: string;
+}
+
+export interface GroupResult {
+  index: number;
+  logic: FilterLogic;
+  matched: boolean;
+  skipped?: boolean;
 }
 
 export interface FilterEvaluation {
-  /** null when evaluated against a given payload. */
-  eventId: string | null;
-  createdAt?: string | null;
+  /** Absent when evaluated against a given payload. */
+  eventId?: string;
   /** The whole rule set passed. */
   matched: boolean;
   /** Why it did not (the failing rule), as webhook.filtered would say. */
-  reason: string | null;
+  reason?: string;
   rules: RuleResult[];
-  groups?: { path: string; matched: boolean }[];
+  groups?: GroupResult[] | null;
 }
 
 export interface FilterTestResponse {
   results: FilterEvaluation[];
+  /** The rule set evaluated, and whether it was the saved one or the request's. */
+  ruleSet?: RuleSet;
+  ruleSetSource?: 'saved' | 'request';
+  total?: number;
+  /** How many results passed. */
+  matched?: number;
 }
+
+/** "rules[0]" or "groups[1].rules[2]". */
+export const rulePath = (r: Pick<RuleResult, 'index' | 'groupIndex'>): string =>
+  r.groupIndex < 0 ? `rules[${r.index}]` : `groups[${r.groupIndex}].rules[${r.index}]`;
 
 const path = (webhookId: string) => `/api/v1/webhooks/${seg(webhookId)}/filters`;
 
 export const filterAPI = {
   /** A webhook without filters answers an empty rule set {logic:"and",rules:[],groups:[]}. */
-  get: (webhookId: string) => api.get<RuleSet>(path(webhookId)),
-  put: (webhookId: string, ruleSet: RuleSet) => api.put<RuleSet>(path(webhookId), ruleSet),
+  get: (webhookId: string) => api.get<SavedRuleSet>(path(webhookId)),
+  put: (webhookId: string, ruleSet: RuleSet) => api.put<SavedRuleSet>(path(webhookId), ruleSet),
   test: (webhookId: string, req: FilterTestRequest) => api.post<FilterTestResponse>(`${path(webhookId)}/test`, req),
 };

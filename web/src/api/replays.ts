@@ -15,11 +15,13 @@ export interface ReplayJob {
   /** Resume point: the stream sequence the job has read up to. */
   position: number;
   ratePerSec: number;
-  ids?: string[] | null;
-  filter?: BatchReplayFilter | null;
+  reason?: string;
+  workflowId?: string;
+  /** The request the job was created from ({ids} or {filter}). */
+  spec?: { ids?: string[]; filter?: BatchReplayFilter } | null;
   error?: string | null;
   createdAt: string;
-  updatedAt: string;
+  startedAt?: string | null;
   finishedAt?: string | null;
 }
 
@@ -31,6 +33,6 @@ export const TERMINAL_JOB_STATUSES: ReadonlySet<ReplayJobStatus> = new Set<Repla
 
 export const replayAPI = {
   get: (jobId: string) => api.get<ReplayJob>(`/api/v1/replays/${seg(jobId)}`),
-  /** DELETE answers 202/204 (or the job); the job then moves to "cancelled". */
+  /** DELETE answers the job, now "cancelled" (or already finished). */
   cancel: (jobId: string) => api.del<ReplayJob | undefined>(`/api/v1/replays/${seg(jobId)}`),
 };

@@ -1,5 +1,5 @@
 // Webhooks: /api/v1/webhooks (SPEC §3, §9).
-import { api, seg } from './client';
+import { api, seg, type JsonValue } from './client';
 
 export type AuthType = 'none' | 'basic' | 'api_key' | 'signature';
 export type SignatureScheme = 'hmac' | 'standard-webhooks' | 'github' | 'stripe' | 'shopify' | 'slack';
@@ -134,6 +134,8 @@ export interface WebhookSecret {
   graceUntil?: string | null;
   /** standard-webhooks v1a public key (whpk_…), when set. */
   publicKey?: string | null;
+  /** api_key webhooks: the key. */
+  apiKey?: string | null;
 }
 
 export interface WebhookListParams {
@@ -164,30 +166,44 @@ export interface TestRequest {
 
 /** What the in-process ingest answered. */
 export interface TestResponse {
+  /** Id of the kept test run. */
+  id?: string;
   status: number;
-  headers: Record<string, string>;
-  /** Raw response body. */
-  body: string;
+  /** Response headers as Go's http.Header: name → values. */
+  headers: Record<string, string | string[]>;
+  /** The response body: its JSON value when it is JSON, else the text as a JSON string. */
+  body: JsonValue;
   durationMs: number;
-  eventId: string | null;
+  /** Absent (or empty) for dry runs and refused requests. */
+  eventId?: string | null;
 }
 
-/** One of the last 10 tests kept per webhook. */
+/** One of the last 10 test runs kept per webhook (newest first). */
 export interface WebhookTest {
   id: string;
-  request: TestRequest;
-  response: TestResponse;
-  createdAt: string;
+  /** When it ran (RFC 3339). */
+  at: string;
+  request: {
+    method: HttpMethod;
+    headers?: Record<string, string>;
+    /** As sent: a string for a raw body, else a JSON value. */
+    body?: JsonValue;
+    dryRun?: boolean;
+    sign?: boolean;
+  };
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: JsonValue;
+  durationMs: number;
+  eventId?: string;
 }
 
 export interface WebhookStats {
-  webhookId: string;
   triggerCount: number;
   lastTriggeredAt: string | null;
   errorRate: ErrorRate;
-  /** Count of events per status over the last 24 hours. */
-  last24h: Partial<Record<'received' | 'processed' | 'filtered' | 'failed' | 'rejected', number>>;
-  duplicates24h?: number;
+  /** Delivery log rows by status, within retention. */
+  counts: Partial<Record<'received' | 'processed' | 'filtered' | 'failed' | 'rejected', number>>;
 }
 
 const base = '/api/v1/webhooks';

@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import type { TestResponse } from '../api/webhooks';
-import { prettyIfJson } from '../lib/format';
+import { JsonView } from './JsonView';
 import { HeaderTable } from './HeaderTable';
 
 export function TestResponseView({ res }: { res: TestResponse }) {
@@ -23,9 +23,7 @@ export function TestResponseView({ res }: { res: TestResponse }) {
       <h3>Response headers</h3>
       <HeaderTable caption="Response headers" values={res.headers ?? {}} />
       <h3>Response body</h3>
-      <pre className="json" aria-label="Response body" tabIndex={0}>
-        {prettyIfJson(res.body ?? '')}
-      </pre>
+      <JsonView value={res.body ?? ''} label="Response body" />
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RuleSet } from '../api/filters';
-import { builderProblems, fromBuilder, newRule, parseRuleSet, prettyRuleSet, toBuilder } from './ruleset';
+import { builderProblems, fromBuilder, newRule, normalizeRuleSet, parseRuleSet, prettyRuleSet, toBuilder } from './ruleset';
 
 const full: RuleSet = {
   logic: 'and',
@@ -106,5 +106,16 @@ describe('builderProblems', () => {
     const state = toBuilder({ logic: 'and', rules: [], groups: [] });
     state.rules.push({ ...newRule(), field: '$.n', valueKind: 'number', valueText: 'abc' });
     expect(builderProblems(state)[0]).toMatch(/not a number/);
+  });
+});
+
+describe('normalizeRuleSet', () => {
+  it('accepts the server form: groups omitted, enabled absent, extra members', () => {
+    expect(
+      normalizeRuleSet({ logic: 'and', rules: [{ field: '$.a', operator: 'equals', value: 1 }], webhookId: 'w', updatedAt: null }),
+    ).toEqual({ logic: 'and', rules: [{ field: '$.a', operator: 'equals', value: 1, enabled: true }], groups: [] });
+  });
+  it('falls back to an empty rule set for garbage', () => {
+    expect(normalizeRuleSet(null)).toEqual({ logic: 'and', rules: [], groups: [] });
   });
 });

@@ -205,6 +205,23 @@ export function parseRuleSet(text: string): RuleSet {
   } catch (e) {
     throw new Error(`Invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
+  return checkRuleSet(doc);
+}
+
+/**
+ * Brings a rule set as the server stores it (groups omitted when empty, `enabled` absent = true,
+ * extra members such as webhookId/updatedAt) to the dashboard's canonical form.
+ */
+export function normalizeRuleSet(doc: unknown): RuleSet {
+  try {
+    return checkRuleSet(doc);
+  } catch {
+    return emptyRuleSet();
+  }
+}
+
+/** Checks a decoded document is a rule set; throws Error with a readable message. */
+export function checkRuleSet(doc: unknown): RuleSet {
   if (!isRecord(doc)) throw new Error('The rule set must be a JSON object');
   const rules = doc.rules ?? [];
   const groups = doc.groups ?? [];

@@ -42,15 +42,15 @@ export function EventDetailPage() {
           <dt>Method</dt>
           <dd>{e.method}</dd>
           <dt>Content type</dt>
-          <dd>{e.contentType ?? '—'}</dd>
+          <dd>{e.contentType || '—'}</dd>
           <dt>Delivery id</dt>
-          <dd className="mono">{e.deliveryId ?? '—'}</dd>
+          <dd className="mono">{e.deliveryId || '—'}</dd>
           <dt>Duplicates</dt>
-          <dd>{e.duplicateCount ?? 0}</dd>
+          <dd>{e.duplicateCount || 0}</dd>
           <dt>Response status</dt>
-          <dd>{e.responseStatus ?? '—'}</dd>
+          <dd>{e.responseStatus || '—'}</dd>
           <dt>Processing time</dt>
-          <dd>{e.processingTimeMs !== null && e.processingTimeMs !== undefined ? `${e.processingTimeMs} ms` : '—'}</dd>
+          <dd>{typeof e.processingTimeMs === 'number' ? `${Math.round(e.processingTimeMs * 10) / 10} ms` : '—'}</dd>
           <dt>Execution</dt>
           <dd>{e.executionId ? <Link to={`/executions/${e.executionId}`}>{e.executionId}</Link> : '—'}</dd>
           {e.filteredReason && (

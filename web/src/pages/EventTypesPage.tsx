@@ -103,7 +103,7 @@ export function EventTypesPage() {
                   <Link to={`/event-types/${encodeURIComponent(t.name)}`}>{t.name}</Link>
                 </td>
                 <td>{t.description}</td>
-                <td>v{t.latestVersion}</td>
+                <td>v{t.version}{t.versions && t.versions > 1 ? ` (${t.versions} versions)` : ''}</td>
                 <td>{t.core ? 'core' : 'custom'}</td>
                 <td>{formatDate(t.updatedAt)}</td>
               </tr>

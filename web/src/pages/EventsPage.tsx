@@ -122,8 +122,8 @@ export function EventsPage() {
             ''
           ),
       },
-      { header: 'Response', cell: ({ row }) => row.original.responseStatus ?? '—' },
-      { header: 'Time (ms)', cell: ({ row }) => row.original.processingTimeMs ?? '—' },
+      { header: 'Response', cell: ({ row }) => row.original.responseStatus || '—' },
+      { header: 'Time (ms)', cell: ({ row }) => (typeof row.original.processingTimeMs === 'number' ? Math.round(row.original.processingTimeMs * 10) / 10 : '—') },
       {
         header: 'Event',
         cell: ({ row }) => (

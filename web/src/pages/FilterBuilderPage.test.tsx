@@ -37,7 +37,7 @@ describe('FilterBuilderPage', () => {
   it('shows the saved rule set in both editors and saves it back unchanged', async () => {
     const calls = stubApi({
       'GET /api/v1/webhooks/w1': () => webhook,
-      'GET /api/v1/webhooks/w1/filters': () => saved,
+      'GET /api/v1/webhooks/w1/filters': () => ({ ...saved, webhookId: 'w1', updatedAt: '2026-01-01T00:00:00Z' }),
       'PUT /api/v1/webhooks/w1/filters': (b) => b,
     });
     renderAt('/webhooks/w1/filters', '/webhooks/:id/filters', <FilterBuilderPage />);
@@ -56,7 +56,8 @@ describe('FilterBuilderPage', () => {
   it('builds an equals rule visually and shows it as JSON; JSON edits update the builder', async () => {
     stubApi({
       'GET /api/v1/webhooks/w1': () => webhook,
-      'GET /api/v1/webhooks/w1/filters': () => ({ logic: 'and', rules: [], groups: [] }),
+      // As the server answers when nothing is saved: no groups member.
+      'GET /api/v1/webhooks/w1/filters': () => ({ logic: 'and', rules: [], webhookId: 'w1', updatedAt: null }),
     });
     const user = userEvent.setup();
     renderAt('/webhooks/w1/filters', '/webhooks/:id/filters', <FilterBuilderPage />);
@@ -92,8 +93,17 @@ describe('FilterBuilderPage', () => {
           {
             eventId: 'ev-1',
             matched: false,
-            reason: 'rules[0]: $.action equals "opened"',
-            rules: [{ path: 'rules[0]', field: '$.action', operator: 'equals', enabled: true, matched: false, values: ['closed'] }],
+            reason: 'rule 0 ($.action equals "opened") did not match',
+            rules: [
+              {
+                index: 0,
+                groupIndex: -1,
+                rule: { field: '$.action', operator: 'equals', value: 'opened', enabled: true },
+                matched: false,
+                values: ['closed'],
+              },
+            ],
+            groups: [],
           },
         ],
       }),

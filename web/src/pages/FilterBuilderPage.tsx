@@ -1,11 +1,11 @@
 import { useState } from 'react';
 import { useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { filterAPI, type FilterTestRequest, type RuleSet } from '../api/filters';
+import { filterAPI, type FilterTestRequest, type RuleSet, type SavedRuleSet } from '../api/filters';
 import { webhookAPI, type Webhook } from '../api/webhooks';
 import type { JsonValue } from '../api/client';
 import { keys } from '../lib/queries';
-import { builderProblems, fromBuilder, parseRuleSet, prettyRuleSet, toBuilder, type BuilderState } from '../lib/ruleset';
+import { builderProblems, fromBuilder, normalizeRuleSet, parseRuleSet, prettyRuleSet, toBuilder, type BuilderState } from '../lib/ruleset';
 import { RuleBuilder } from '../components/filters/RuleBuilder';
 import { FilterResults } from '../components/filters/FilterResults';
 import { WebhookSubnav } from '../components/WebhookSubnav';
@@ -21,9 +21,9 @@ export function FilterBuilderPage() {
   return <FilterEditor webhook={webhook.data} saved={filters.data} />;
 }
 
-function FilterEditor({ webhook, saved }: { webhook: Webhook; saved: RuleSet }) {
+function FilterEditor({ webhook, saved }: { webhook: Webhook; saved: SavedRuleSet }) {
   const qc = useQueryClient();
-  const initial: RuleSet = { logic: saved.logic ?? 'and', rules: saved.rules ?? [], groups: saved.groups ?? [] };
+  const initial: RuleSet = normalizeRuleSet(saved);
   const [builder, setBuilder] = useState<BuilderState>(() => toBuilder(initial));
   const [jsonText, setJsonText] = useState(() => prettyRuleSet(initial));
   const [jsonProblem, setJsonProblem] = useState<string | null>(null);

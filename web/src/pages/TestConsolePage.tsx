@@ -142,11 +142,11 @@ function TestConsole({ webhook }: { webhook: Webhook }) {
             <tbody>
               {tests.data.tests.slice(0, 10).map((t, i) => (
                 <tr key={t.id ?? i}>
-                  <td>{formatDate(t.createdAt)}</td>
+                  <td>{formatDate(t.at)}</td>
                   <td>{t.request.method}</td>
-                  <td>{t.response.status}</td>
-                  <td>{t.response.durationMs} ms</td>
-                  <td>{t.response.eventId ? <Link to={`/events/${t.response.eventId}`}>{shortId(t.response.eventId)}</Link> : '—'}</td>
+                  <td>{t.status}</td>
+                  <td>{Math.round(t.durationMs * 10) / 10} ms</td>
+                  <td>{t.eventId ? <Link to={`/events/${t.eventId}`}>{shortId(t.eventId)}</Link> : '—'}</td>
                   <td>
                     <button
                       type="button"
@@ -155,9 +155,10 @@ function TestConsole({ webhook }: { webhook: Webhook }) {
                       onClick={() => {
                         setMethod(t.request.method);
                         setRows(headersToRows(t.request.headers ?? {}));
-                        setBody(t.request.body ?? '');
-                        setSign(t.request.sign);
-                        setDryRun(t.request.dryRun);
+                        const b = t.request.body;
+                        setBody(b === undefined || b === null ? '' : typeof b === 'string' ? b : prettyJson(b));
+                        setSign(t.request.sign ?? false);
+                        setDryRun(t.request.dryRun ?? false);
                       }}
                     >
                       Load

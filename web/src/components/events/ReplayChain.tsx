@@ -4,37 +4,51 @@ import { eventAPI, type EventDetail } from '../../api/events';
 import { keys } from '../../lib/queries';
 import { formatDate } from '../../lib/format';
 
-/** The original delivery and every replay of it, with who replayed, why, and whether the body was edited. */
+/**
+ * The original delivery and every replay of it, with who replayed, why, and whether the body was
+ * edited (GET /api/v1/events/{id}/replays, which answers the whole chain for any event of it).
+ */
 export function ReplayChain({ event }: { event: EventDetail }) {
-  const rootId = event.replayOf ?? event.id;
-  const root = useQuery({
-    queryKey: keys.event(rootId),
-    queryFn: () => eventAPI.get(rootId),
-    enabled: event.replayOf !== null && event.replayOf !== undefined && event.replayOf !== '',
+  const inChain = Boolean(event.replayOf) || (event.replays?.length ?? 0) > 0;
+  const audit = useQuery({
+    queryKey: [...keys.event(event.id), 'replays'],
+    queryFn: () => eventAPI.replays(event.id),
+    enabled: inChain,
+    refetchInterval: 5000,
   });
-  const rootEvent = event.replayOf ? root.data : event;
-  const replays = rootEvent?.replays ?? [];
-  if (!event.replayOf && replays.length === 0) return <p className="muted">Not replayed yet.</p>;
+  if (!inChain) return <p className="muted">Not replayed yet.</p>;
+  const rootId = audit.data?.rootEventId || event.replayOf || event.id;
+  const entries = [...(audit.data?.replays ?? [])].sort((a, b) => a.replayCount - b.replayCount);
+  // Replays the delivery log knows of but the audit does not show yet.
+  const pending = (event.replays ?? []).filter((r) => !entries.some((e) => e.newEventId === r.id));
   return (
     <ol className="chain" aria-label="Replay chain">
       <li>
         {rootId === event.id ? <strong>Original (this event)</strong> : <Link to={`/events/${rootId}`}>Original {rootId}</Link>}
-        {rootEvent ? <span className="muted"> · {formatDate(rootEvent.createdAt)}</span> : null}
       </li>
-      {replays.map((r, i) => (
-        <li key={r.eventId}>
-          {r.eventId === event.id ? (
-            <strong>Replay {i + 1} (this event)</strong>
+      {entries.map((r) => (
+        <li key={r.id}>
+          {r.newEventId === event.id ? (
+            <strong>Replay {r.replayCount} (this event)</strong>
           ) : (
-            <Link to={`/events/${r.eventId}`}>
-              Replay {i + 1}: {r.eventId}
+            <Link to={`/events/${r.newEventId}`}>
+              Replay {r.replayCount}: {r.newEventId}
             </Link>
           )}{' '}
           <span className="muted">
-            by {r.actor || 'unknown'} · {formatDate(r.createdAt)}
+            by {r.actor ? `${r.actor.role} token ${r.actor.tokenId}` : 'unknown'} · {formatDate(r.createdAt)}
             {r.modified ? ' · edited payload' : ' · original payload'}
+            {r.originalEventId && r.originalEventId !== r.rootEventId ? ` · from ${r.originalEventId}` : ''}
             {r.reason ? ` · “${r.reason}”` : ''}
           </span>
+        </li>
+      ))}
+      {pending.map((r) => (
+        <li key={r.id}>
+          <Link to={`/events/${r.id}`}>
+            Replay {r.replayCount}: {r.id}
+          </Link>{' '}
+          <span className="muted">· {formatDate(r.createdAt)} · audit pending</span>
         </li>
       ))}
     </ol>

@@ -1,6 +1,22 @@
 import { Link } from 'react-router';
-import type { FilterTestResponse } from '../../api/filters';
-import { formatDate, shortId } from '../../lib/format';
+import { rulePath, type FilterTestResponse, type RuleResult } from '../../api/filters';
+import { shortId } from '../../lib/format';
+
+function RuleLine({ r }: { r: RuleResult }) {
+  const state = r.skipped ? 'off' : r.matched ? '✓' : '✗';
+  const cls = r.skipped ? 'badge-disabled' : r.matched ? 'badge-processed' : 'badge-failed';
+  return (
+    <li>
+      <span className={`badge ${cls}`} aria-label={r.skipped ? 'disabled' : r.matched ? 'matched' : 'did not match'}>
+        {state}
+      </span>{' '}
+      <code>{rulePath(r)}</code> <code>{r.rule.field}</code> {r.rule.operator}
+      {r.rule.value !== undefined ? <code> {JSON.stringify(r.rule.value)}</code> : null}
+      {r.values && r.values.length > 0 ? <span className="muted"> got {JSON.stringify(r.values)}</span> : null}
+      {r.error ? <span className="error-text"> {r.error}</span> : null}
+    </li>
+  );
+}
 
 /** Per-event, per-rule outcome of POST /webhooks/{id}/filters/test. */
 export function FilterResults({ result }: { result: FilterTestResponse }) {
@@ -22,28 +38,22 @@ export function FilterResults({ result }: { result: FilterTestResponse }) {
         </thead>
         <tbody>
           {result.results.map((ev, i) => (
-            <tr key={ev.eventId ?? `payload-${i}`}>
-              <td>
-                {ev.eventId ? <Link to={`/events/${ev.eventId}`}>{shortId(ev.eventId)}</Link> : 'payload'}
-                {ev.createdAt ? <div className="muted">{formatDate(ev.createdAt)}</div> : null}
-              </td>
+            <tr key={ev.eventId || `payload-${i}`}>
+              <td>{ev.eventId ? <Link to={`/events/${ev.eventId}`}>{shortId(ev.eventId)}</Link> : 'payload'}</td>
               <td>
                 <span className={`badge ${ev.matched ? 'badge-processed' : 'badge-filtered'}`}>{ev.matched ? 'passes' : 'filtered'}</span>
                 {ev.reason ? <div className="muted">{ev.reason}</div> : null}
               </td>
               <td>
-                <ul className="rule-results">
-                  {ev.rules.map((r) => (
-                    <li key={r.path}>
-                      <span className={`badge ${!r.enabled ? 'badge-disabled' : r.matched ? 'badge-processed' : 'badge-failed'}`}>
-                        {!r.enabled ? 'off' : r.matched ? '✓' : '✗'}
-                      </span>{' '}
-                      <code>{r.path}</code> <code>{r.field}</code> {r.operator}
-                      {r.values && r.values.length > 0 ? <span className="muted"> got {JSON.stringify(r.values)}</span> : null}
-                      {r.error ? <span className="error-text"> {r.error}</span> : null}
-                    </li>
-                  ))}
-                </ul>
+                {ev.rules.length === 0 ? (
+                  <span className="muted">No rules: everything passes.</span>
+                ) : (
+                  <ul className="rule-results">
+                    {ev.rules.map((r) => (
+                      <RuleLine key={rulePath(r)} r={r} />
+                    ))}
+                  </ul>
+                )}
               </td>
             </tr>
           ))}

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hookstream/hookstream"
+	"github.com/hookstream/hookstream/eventstore"
+	"github.com/hookstream/hookstream/migrations"
+	"github.com/hookstream/hookstream/projections/pgtest"
+)
+
+// waitStatus polls GET path until it answers want (the delivery log and
+// the audit are projections: they follow the stream).
+func (s *testServer) waitStatus(path string, want int, out any, cond func() bool) {
+	s.t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		st := s.do("GET", path, s.Token, nil, out)
+		if st == want && (cond == nil || cond()) {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("GET %s: status %d, want %d (or condition unmet)", path, st, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (s *testServer) tokenFor(role string) string {
+	s.t.Helper()
+	var created struct{ Token string }
+	require.Equal(s.t, http.StatusCreated, s.do("POST", "/api/v1/tokens", s.Token, map[string]string{"role": role, "name": role}, &created))
+	return created.Token
+}
+
+func TestReplaySingleEndToEnd(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	h := s.createHook(map[string]any{"name": "orders", "path": "orders-" + eventstore.NewID()[:8], "authType": "none"})
+	// The pipeline filters deliveries whose status is not "paid".
+	require.Equal(t, http.StatusOK, s.do("PUT", "/api/v1/webhooks/"+h.ID+"/filters", s.Token, map[string]any{
+		"logic": "and", "rules": []any{map[string]any{"field": "$.status", "operator": "equals", "value": "paid"}},
+	}, nil))
+	st, out := s.post(h.Path, nil, `{"status":"paid","amount":5}`)
+	require.Equal(t, http.StatusAccepted, st, out)
+	orig := out["eventId"].(string)
+	var ev struct {
+		Status string `json:"status"`
+	}
+	s.waitStatus("/api/v1/events/"+orig, http.StatusOK, &ev, func() bool { return ev.Status == "processed" })
+
+	viewer, analyst := s.tokenFor("viewer"), s.tokenFor("analyst")
+	require.Equal(t, http.StatusForbidden, s.do("POST", "/api/v1/events/"+orig+"/replay", viewer, map[string]any{}, nil))
+	require.Equal(t, http.StatusNotFound, s.do("POST", "/api/v1/events/"+eventstore.NewID()+"/replay", analyst, map[string]any{}, nil))
+
+	// An edited replay that the filter drops: the pipeline ran again.
+	var r1 struct {
+		EventID     string `json:"eventId"`
+		ReplayCount int    `json:"replayCount"`
+	}
+	require.Equal(t, http.StatusAccepted, s.do("POST", "/api/v1/events/"+orig+"/replay", analyst,
+		map[string]any{"body": map[string]any{"status": "refunded", "amount": 5}, "reason": "check the filter"}, &r1))
+	require.Equal(t, 1, r1.ReplayCount)
+	var rep struct {
+		Status      string          `json:"status"`
+		Body        json.RawMessage `json:"body"`
+		ReplayOf    *string         `json:"replayOf"`
+		ReplayCount int             `json:"replayCount"`
+	}
+	s.waitStatus("/api/v1/events/"+r1.EventID, http.StatusOK, &rep, func() bool { return rep.Status == "filtered" })
+	require.JSONEq(t, `{"status":"refunded","amount":5}`, string(rep.Body))
+	require.Equal(t, orig, *rep.ReplayOf)
+	require.Equal(t, 1, rep.ReplayCount)
+
+	// A replay of the replay counts against the root; the plain replay of
+	// the root is processed again.
+	var r2, r3 struct {
+		EventID     string `json:"eventId"`
+		ReplayCount int    `json:"replayCount"`
+	}
+	require.Equal(t, http.StatusAccepted, s.do("POST", "/api/v1/events/"+r1.EventID+"/replay", s.Token, nil, &r2))
+	require.Equal(t, 2, r2.ReplayCount)
+	require.Equal(t, http.StatusAccepted, s.do("POST", "/api/v1/events/"+orig+"/replay", s.Token, map[string]any{}, &r3))
+	require.Equal(t, 3, r3.ReplayCount)
+	s.waitStatus("/api/v1/events/"+r3.EventID, http.StatusOK, &rep, func() bool { return rep.Status == "processed" })
+	var p map[string]any
+	require.Equal(t, http.StatusConflict, s.do("POST", "/api/v1/events/"+orig+"/replay", s.Token, map[string]any{}, &p))
+	require.EqualValues(t, 409, p["status"])
+
+	// The audit: who, why, modified.
+	var audit struct {
+		RootEventID string `json:"rootEventId"`
+		Replays     []struct {
+			NewEventID  string `json:"newEventId"`
+			Modified    bool   `json:"modified"`
+			Reason      string `json:"reason"`
+			ReplayCount int    `json:"replayCount"`
+			Actor       struct{ TokenID, Role string }
+		} `json:"replays"`
+	}
+	s.waitStatus("/api/v1/events/"+orig+"/replays", http.StatusOK, &audit, func() bool { return len(audit.Replays) == 3 })
+	require.Equal(t, orig, audit.RootEventID)
+	require.Equal(t, r1.EventID, audit.Replays[0].NewEventID)
+	require.True(t, audit.Replays[0].Modified)
+	require.Equal(t, "check the filter", audit.Replays[0].Reason)
+	require.Equal(t, "analyst", audit.Replays[0].Actor.Role)
+	require.NotEmpty(t, audit.Replays[0].Actor.TokenID)
+	require.False(t, audit.Replays[1].Modified)
+	require.Equal(t, "admin", audit.Replays[1].Actor.Role)
+
+	// The CLI replays over the API.
+	var cliOut bytes.Buffer
+	err := run(t.Context(), []string{"replay", "--url", s.URL, "--token", analyst, "--event", orig}, &cliOut, io.Discard)
+	require.Error(t, err, "past the bound")
+	require.Contains(t, err.Error(), "409")
+}
+
+func TestReplayBatch100kKilledHalfway(t *testing.T) {
+	t.Parallel()
+	n := 100_000
+	if testing.Short() {
+		n = 10_000
+	}
+	dir := t.TempDir()
+	dsn := pgtest.DSN(t, migrations.Migrate)
+	// A relaxed fsync keeps this test in minutes on a loaded machine; the
+	// restart is an orderly stop, so nothing acknowledged is lost.
+	mutate := func(c *Config) { c.DataDir, c.DatabaseURL, c.NATSSync = dir, dsn, "1s" }
+	s1 := startServer(t, mutate)
+	ctx := t.Context()
+	p, err := s1.Main.Accounts().Authenticate(ctx, s1.Token)
+	require.NoError(t, err)
+	webhook := eventstore.NewID()
+
+	// Append the deliveries directly, concurrently.
+	const workers = 16
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				ev := eventstore.NewEvent(hookstream.EventWebhookReceived)
+				ev.TenantID, ev.WebhookID = p.TenantID, webhook
+				ev.Data = json.RawMessage(fmt.Sprintf(`{"method":"POST","path":"/x","headers":{},"body":{"i":%d},"bodyBytes":8,"auth":{"type":"none","verified":false}}`, i))
+				if _, err := s1.Main.Store().Append(context.Background(), ev, eventstore.AppendOptions{}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+
+	var dry struct{ Matched int }
+	require.Equal(t, http.StatusOK, s1.do("POST", "/api/v1/events/replay", s1.Token,
+		map[string]any{"filter": map[string]any{"webhookId": webhook}, "dryRun": true}, &dry))
+	require.Equal(t, n, dry.Matched)
+	var created struct {
+		JobID   string `json:"jobId"`
+		Matched int    `json:"matched"`
+	}
+	require.Equal(t, http.StatusAccepted, s1.do("POST", "/api/v1/events/replay", s1.Token,
+		map[string]any{"filter": map[string]any{"webhookId": webhook}, "ratePerSec": 100_000, "reason": "bulk"}, &created))
+	require.Equal(t, n, created.Matched)
+
+	type jobView struct {
+		Status   string `json:"status"`
+		Matched  int    `json:"matched"`
+		Replayed int    `json:"replayed"`
+		Skipped  int    `json:"skipped"`
+		Failed   int    `json:"failed"`
+		Position uint64 `json:"position"`
+	}
+	var job jobView
+	// Progress shows while it runs; stop the server about halfway.
+	var seen []int
+	deadline := time.Now().Add(10 * time.Minute)
+	for job.Replayed < n/2 {
+		require.True(t, time.Now().Before(deadline), "no progress: %+v", job)
+		require.Equal(t, http.StatusOK, s1.do("GET", "/api/v1/replays/"+created.JobID, s1.Token, nil, &job))
+		if len(seen) == 0 || seen[len(seen)-1] != job.Replayed {
+			seen = append(seen, job.Replayed)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s1.Main.Close()
+	require.Greater(t, len(seen), 2, "progress was visible: %v", seen)
+
+	s2 := startServer(t, mutate)
+	for job.Status != "completed" {
+		require.True(t, time.Now().Before(deadline), "job did not finish: %+v", job)
+		require.Equal(t, http.StatusOK, s2.do("GET", "/api/v1/replays/"+created.JobID, s2.Token, nil, &job))
+		time.Sleep(100 * time.Millisecond)
+	}
+	require.Equal(t, n, job.Replayed)
+	require.Zero(t, job.Skipped+job.Failed)
+
+	// Every delivery was replayed exactly once.
+	per := make(map[string]int, n)
+	replays := 0
+	err = s2.Main.Store().Read(ctx, eventstore.ReadOptions{
+		Stream:   eventstore.StreamHooks,
+		Subjects: []string{eventstore.SubjectFilter(eventstore.StreamHooks, p.TenantID, webhook, hookstream.EventWebhookReceived)},
+	}, func(ev *hookstream.Event) error {
+		if ev.ReplayOf == "" {
+			per[ev.ID] += 0
+		} else {
+			per[ev.ReplayOf]++
+			replays++
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, n, replays)
+	require.Len(t, per, n)
+	for id, c := range per {
+		if c != 1 {
+			t.Fatalf("delivery %s replayed %d times", id, c)
+		}
+	}
+
+	// The CLI follows the (finished) job.
+	var out bytes.Buffer
+	require.NoError(t, run(ctx, []string{"replay", "--url", s2.URL, "--token", s2.Token, "--job", created.JobID, "--quiet"}, &out, io.Discard))
+	require.Contains(t, out.String(), `"completed"`)
+}
+
+func TestEventsTailCLI(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	h := s.createHook(map[string]any{"name": "tail", "path": "tail-" + eventstore.NewID()[:8], "authType": "none"})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"events", "tail", "--url", s.URL, "--token", s.Token, "--webhook", h.ID, "--type", "webhook.received", "--json", "--after", "0"}, out, io.Discard)
+	}()
+	for i := range 3 {
+		st, _ := s.post(h.Path, nil, fmt.Sprintf(`{"i":%d}`, i))
+		require.Equal(t, http.StatusAccepted, st)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for bytes.Count([]byte(out.String()), []byte("\n")) < 3 {
+		require.True(t, time.Now().Before(deadline), "tail printed: %s", out.String())
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	require.NoError(t, <-done)
+	lines := bytes.Split(bytes.TrimSpace([]byte(out.String())), []byte("\n"))
+	require.Len(t, lines, 3)
+	for i, l := range lines {
+		var ev hookstream.Event
+		require.NoError(t, json.Unmarshal(l, &ev))
+		require.Equal(t, hookstream.EventWebhookReceived, ev.Type)
+		require.Contains(t, string(ev.Data), fmt.Sprintf(`{"i":%d}`, i))
+	}
+	var p map[string]any
+	require.Equal(t, http.StatusUnprocessableEntity, s.do("GET", "/api/v1/events/live?after=x", s.Token, nil, &p))
+}

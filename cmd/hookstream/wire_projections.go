@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hookstream/hookstream/handlers"
+	"github.com/hookstream/hookstream/projections"
+)
+
+// The read models: the projection runners (delivery log + webhook stats
+// from HOOKS, the webhooks table from CONFIG), the retention job, and the
+// events, stats and projection-admin routes.
+func init() {
+	addWiring(Wiring{Name: "projections", Order: 60, Build: buildProjections})
+}
+
+func buildProjections(_ context.Context, m *Main) ([]handlers.Module, []Component, error) {
+	mgr, err := projections.NewManager(projections.ManagerConfig{
+		Runner: projections.RunnerConfig{
+			Pool:          m.Pool(),
+			Store:         m.Store(),
+			Logger:        m.Logger(),
+			WaitReadyFunc: m.WaitPostgres,
+		},
+		Projections: []projections.Projection{projections.DeliveryLog{}, projections.Webhooks{}},
+		Registry:    m.Registry(),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	ret, err := projections.NewRetention(projections.RetentionConfig{
+		Pool: m.Pool(), Logger: m.Logger(), Registry: m.Registry(), WaitReadyFunc: m.WaitPostgres,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	m.AddReadyCheck(handlers.ReadyCheck{Name: "projections", Check: func(ctx context.Context) (string, error) {
+		var parts []string
+		for _, st := range mgr.Status(ctx) {
+			parts = append(parts, fmt.Sprintf("%s lag %d (%s)", st.Name, st.Lag, st.State))
+		}
+		return strings.Join(parts, ", "), nil
+	}})
+	accounts := m.Accounts()
+	mods := []handlers.Module{
+		&handlers.EventsModule{Events: projections.NewEvents(m.Pool())},
+		&handlers.StatsModule{
+			Stats:       projections.NewStats(m.Pool()),
+			Projections: mgr,
+			IsOperatorFunc: func(ctx context.Context, tenantID string) (bool, error) {
+				t, err := accounts.Tenant(ctx, tenantID)
+				if err != nil {
+					return false, err
+				}
+				return t.Name == "default", nil
+			},
+		},
+	}
+	return mods, []Component{mgr, ret}, nil
+}

@@ -1,0 +1,321 @@
+package projections
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/hookstream/hookstream"
+)
+
+// Event list limits (SPEC §7).
+const (
+	EventsLimitDefault = 50
+	EventsLimitMax     = 500
+)
+
+// DeliveryStatuses are the statuses of the delivery log.
+var DeliveryStatuses = []string{"received", "processed", "filtered", "failed", "rejected"}
+
+// EventFilter selects delivery-log rows of one tenant.
+type EventFilter struct {
+	TenantID   string
+	WebhookID  string
+	WorkflowID string
+	Statuses   []string
+	From, To   time.Time
+	// Q is a case-insensitive substring of the body.
+	Q string
+	// Path is a JSONPath predicate over the body (PostgreSQL jsonpath
+	// syntax): `$.data.status == "paid"`, or a filter path
+	// `$.items[*] ? (@.price > 10)` matching when it selects something.
+	Path   string
+	Limit  int
+	Cursor string
+}
+
+// DeliveryEvent is a row of the delivery log as the API shows it (SPEC §7).
+type DeliveryEvent struct {
+	ID               string              `json:"id"`
+	WebhookID        string              `json:"webhookId"`
+	WorkflowID       string              `json:"workflowId,omitempty"`
+	Status           string              `json:"status"`
+	Method           string              `json:"method"`
+	Headers          map[string][]string `json:"headers"`
+	Query            map[string][]string `json:"query"`
+	Body             json.RawMessage     `json:"body"`
+	BodyEncoding     string              `json:"bodyEncoding,omitempty"`
+	ContentType      string              `json:"contentType"`
+	Metadata         map[string]any      `json:"metadata"`
+	DeliveryID       string              `json:"deliveryId"`
+	DuplicateCount   int                 `json:"duplicateCount"`
+	FilteredReason   string              `json:"filteredReason"`
+	ErrorMessage     string              `json:"errorMessage"`
+	ResponseStatus   int                 `json:"responseStatus"`
+	ProcessingTimeMs *float64            `json:"processingTimeMs"`
+	ExecutionID      string              `json:"executionId"`
+	ReplayOf         *string             `json:"replayOf"`
+	ReplayCount      int                 `json:"replayCount"`
+	Priority         int                 `json:"priority"`
+	StreamSeq        int64               `json:"streamSeq"`
+	CreatedAt        time.Time           `json:"createdAt"`
+	ProcessedAt      *time.Time          `json:"processedAt,omitempty"`
+	// Replays are the deliveries replayed from this one (detail only).
+	Replays []ReplayRef `json:"replays,omitempty"`
+}
+
+// ReplayRef is one replay of a delivery.
+type ReplayRef struct {
+	ID          string    `json:"id"`
+	Status      string    `json:"status"`
+	ReplayCount int       `json:"replayCount"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
+// Events answers the events API from the delivery log.
+type Events struct {
+	pool *pgxpool.Pool
+}
+
+// NewEvents returns an Events over pool.
+func NewEvents(pool *pgxpool.Pool) *Events { return &Events{pool: pool} }
+
+type cursor struct {
+	T  time.Time `json:"t"`
+	ID string    `json:"id"`
+}
+
+func encodeCursor(t time.Time, id string) string {
+	raw, _ := json.Marshal(cursor{T: t, ID: id})
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(raw, &c)
+	}
+	if err != nil || c.ID == "" || c.T.IsZero() {
+		return c, hookstream.Invalid(hookstream.EINVALID, "invalid cursor", hookstream.FieldError{Field: "cursor", Message: "not a cursor returned by this API"})
+	}
+	return c, nil
+}
+
+// likePattern escapes s for LIKE and wraps it in %…%.
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(s)) + "%"
+}
+
+// args validates f and returns the positional arguments of the filter
+// part ($1–$10) shared by ListEvents and ExportEvents.
+func (e *Events) args(ctx context.Context, f EventFilter) ([]any, error) {
+	var fields []hookstream.FieldError
+	args := make([]any, 11)
+	args[0] = f.TenantID
+	if f.WebhookID != "" {
+		args[1] = f.WebhookID
+	}
+	if f.WorkflowID != "" {
+		args[2] = f.WorkflowID
+	}
+	for _, s := range f.Statuses {
+		ok := false
+		for _, v := range DeliveryStatuses {
+			ok = ok || s == v
+		}
+		if !ok {
+			fields = append(fields, hookstream.FieldError{Field: "status", Message: fmt.Sprintf("unknown status %q (one of %s)", s, strings.Join(DeliveryStatuses, ", "))})
+		}
+	}
+	if len(f.Statuses) > 0 {
+		args[3] = f.Statuses
+	}
+	if !f.From.IsZero() {
+		args[4] = f.From
+	}
+	if !f.To.IsZero() {
+		args[5] = f.To
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		fields = append(fields, hookstream.FieldError{Field: "from", Message: "from must be before to"})
+	}
+	if f.Q != "" {
+		if len(f.Q) > 1000 {
+			fields = append(fields, hookstream.FieldError{Field: "q", Message: "at most 1000 characters"})
+		}
+		args[6] = likePattern(f.Q)
+	}
+	if f.Path != "" {
+		if err := e.checkPath(ctx, f.Path); err != nil {
+			var he *hookstream.Error
+			if !errors.As(err, &he) {
+				return nil, err
+			}
+			fields = append(fields, he.Fields...)
+		} else if strings.Contains(f.Path, "?") {
+			args[8] = f.Path // a filter path: matches when it selects something
+		} else {
+			args[7] = f.Path // a predicate
+		}
+	}
+	if len(fields) > 0 {
+		return nil, hookstream.Invalid(hookstream.EINVALID, "invalid event filter", fields...)
+	}
+	return args, nil
+}
+
+// checkPath lets PostgreSQL parse the JSONPath (the same parser that runs
+// it): a syntax error is a 400 naming the field.
+func (e *Events) checkPath(ctx context.Context, path string) error {
+	if len(path) > 1000 {
+		return hookstream.Invalid(hookstream.EINVALID, "invalid path", hookstream.FieldError{Field: "path", Message: "at most 1000 characters"})
+	}
+	var ok bool
+	err := e.pool.QueryRow(ctx, q("CheckJSONPath"), path).Scan(&ok)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code[:2] == "42" || pgErr.Code[:2] == "22") {
+		return hookstream.Invalid(hookstream.EINVALID, "invalid path", hookstream.FieldError{Field: "path", Message: "not a JSONPath: " + pgErr.Message})
+	}
+	return err
+}
+
+func scanEvent(row pgx.Row) (DeliveryEvent, error) {
+	var ev DeliveryEvent
+	var headers, query, metadata, body []byte
+	err := row.Scan(&ev.ID, &ev.WebhookID, &ev.WorkflowID, &ev.ExecutionID, &ev.Method, &headers, &query, &body,
+		&ev.ContentType, &ev.Status, &ev.ResponseStatus, &ev.ErrorMessage, &ev.ProcessingTimeMs, &ev.DeliveryID,
+		&ev.ReplayOf, &ev.ReplayCount, &ev.Priority, &metadata, &ev.FilteredReason, &ev.DuplicateCount,
+		&ev.StreamSeq, &ev.CreatedAt, &ev.ProcessedAt, &ev.BodyEncoding)
+	if err != nil {
+		return ev, translate(err)
+	}
+	_ = json.Unmarshal(headers, &ev.Headers)
+	_ = json.Unmarshal(query, &ev.Query)
+	_ = json.Unmarshal(metadata, &ev.Metadata)
+	if body != nil {
+		ev.Body = body
+	} else {
+		ev.Body = json.RawMessage("null")
+	}
+	ev.CreatedAt = ev.CreatedAt.UTC()
+	return ev, nil
+}
+
+// ListEvents returns one page, newest first, and the cursor of the next
+// page ("" at the end). Masks (maskPaths) are applied.
+func (e *Events) ListEvents(ctx context.Context, f EventFilter) ([]DeliveryEvent, string, error) {
+	if f.Limit <= 0 {
+		f.Limit = EventsLimitDefault
+	}
+	if f.Limit > EventsLimitMax {
+		return nil, "", hookstream.Invalid(hookstream.EINVALID, "invalid limit", hookstream.FieldError{Field: "limit", Message: fmt.Sprintf("at most %d", EventsLimitMax)})
+	}
+	args, err := e.args(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	var ct, cid any
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		ct, cid = c.T, c.ID
+	}
+	args[9], args[10] = ct, cid
+	args = append(args, f.Limit+1)
+	rows, err := e.pool.Query(ctx, q("ListEvents"), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list events: %w", translate(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DeliveryEvent, error) { return scanEvent(r) })
+	if err != nil {
+		return nil, "", fmt.Errorf("list events: %w", err)
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		last := out[len(out)-1]
+		next = encodeCursor(last.CreatedAt, last.ID)
+	}
+	masks, err := loadMasks(ctx, e.pool, f.TenantID)
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range out {
+		masks.apply(&out[i])
+	}
+	return out, next, nil
+}
+
+// Event returns one delivery with its replays; hookstream.ErrNotFound for
+// an unknown id or another tenant's.
+func (e *Events) Event(ctx context.Context, tenantID, id string) (DeliveryEvent, error) {
+	ev, err := scanEvent(e.pool.QueryRow(ctx, q("GetEvent"), tenantID, id))
+	if err != nil {
+		return ev, fmt.Errorf("get event: %w", err)
+	}
+	rows, err := e.pool.Query(ctx, q("ListReplays"), tenantID, id)
+	if err != nil {
+		return ev, fmt.Errorf("list replays: %w", translate(err))
+	}
+	ev.Replays, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ReplayRef, error) {
+		var rr ReplayRef
+		err := r.Scan(&rr.ID, &rr.Status, &rr.ReplayCount, &rr.CreatedAt)
+		return rr, err
+	})
+	if err != nil {
+		return ev, fmt.Errorf("list replays: %w", err)
+	}
+	masks, err := loadMasks(ctx, e.pool, tenantID)
+	if err != nil {
+		return ev, err
+	}
+	masks.apply(&ev)
+	return ev, nil
+}
+
+// ExportEvents visits every matching row, newest first, streamed from
+// PostgreSQL (rows are read from the connection as fn consumes them, so
+// memory stays constant at any size). Masks are applied. Limit and Cursor
+// are ignored.
+func (e *Events) ExportEvents(ctx context.Context, f EventFilter, fn func(*DeliveryEvent) error) error {
+	args, err := e.args(ctx, f)
+	if err != nil {
+		return err
+	}
+	args = args[:9]
+	masks, err := loadMasks(ctx, e.pool, f.TenantID)
+	if err != nil {
+		return err
+	}
+	rows, err := e.pool.Query(ctx, q("ExportEvents"), args...)
+	if err != nil {
+		return fmt.Errorf("export events: %w", translate(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		ev, err := scanEvent(rows)
+		if err != nil {
+			return err
+		}
+		masks.apply(&ev)
+		if err := fn(&ev); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("export events: %w", translate(err))
+	}
+	return nil
+}
