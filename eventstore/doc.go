@@ -85,6 +85,13 @@
 //	Batcher max 256,  1 ms,      8 slots    4571     13.5     29.6
 //	Batcher max 1000, 1 ms,      4 slots    4501     13.1     30.8
 //
+// A second run under heavier load (load average 14-16, 10 000 appends):
+// plain 303 msgs/s (p50 181 ms, p99 516), async 450 (127, 488), Batcher
+// 64/no window/1 slot 714 (67, 369), Batcher 256/2 ms/4 slots 963 (45, 256),
+// Batcher 1000/1 ms/4 slots 638 (83, 332). Rerun on a quiet machine for
+// absolute numbers (the SPEC's quiet-machine figures: ≈5k sync, ≈9k async,
+// 20-55k batched).
+//
 // Async publish does not help: the server still fsyncs each message. Group
 // commit is 4-10x the throughput at a fraction of the latency, so ingest
 // uses it by default (HOOKSTREAM_GROUP_COMMIT=on) with MaxBatch 256, Window

@@ -345,7 +345,11 @@ func (r *Report) renderBench(b *strings.Builder) {
 	for _, p := range r.Bench {
 		dir := "`" + p.Package.Dir + "`"
 		if len(p.Declared) == 0 {
-			fmt.Fprintf(b, "| %s | %s | %s: no benchmarks in the package yet | | | |\n", dir, strings.Join(p.Package.Want, ", "), na)
+			want := strings.Join(p.Package.Want, ", ")
+			if want == "" {
+				want = "—"
+			}
+			fmt.Fprintf(b, "| %s | %s | %s: no benchmarks in the package yet | | | |\n", dir, want, na)
 			continue
 		}
 		ran := map[string]bool{}

@@ -24,13 +24,17 @@ import (
 func (s *testServer) waitStatus(path string, want int, out any, cond func() bool) {
 	s.t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
+	var raw json.RawMessage
 	for {
-		st := s.do("GET", path, s.Token, nil, out)
-		if st == want && (cond == nil || cond()) {
-			return
+		st := s.do("GET", path, s.Token, nil, &raw)
+		if st == want {
+			require.NoError(s.t, json.Unmarshal(raw, out))
+			if cond == nil || cond() {
+				return
+			}
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("GET %s: status %d, want %d (or condition unmet)", path, st, want)
+			s.t.Fatalf("GET %s: status %d, want %d (or condition unmet): %s\nlogs: %s", path, st, want, raw, s.Logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

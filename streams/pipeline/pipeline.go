@@ -22,6 +22,7 @@ const (
 	DurableDefault     = "pipeline"
 	BatchSizeDefault   = 128
 	ConcurrencyDefault = 128
+	InFlightDefault    = 4
 	FetchWaitDefault   = time.Second
 	RetryMinDefault    = 200 * time.Millisecond
 	RetryMaxDefault    = 10 * time.Second
@@ -84,6 +85,10 @@ type Config struct {
 	// default 128. Appends wait for their PubAck, so this is what keeps the
 	// store (and a Batcher's batches) busy.
 	Concurrency int
+	// InFlight is the number of fetched batches processed at once; default
+	// 4. Overlapping batches keeps appends flowing while a batch waits for
+	// its last PubAcks.
+	InFlight int
 	// FetchWait is how long a fetch waits for events; default 1 s.
 	FetchWait time.Duration
 	// RetryMin and RetryMax bound the backoff between attempts when
@@ -119,6 +124,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Concurrency <= 0 {
 		c.Concurrency = ConcurrencyDefault
+	}
+	if c.InFlight <= 0 {
+		c.InFlight = InFlightDefault
 	}
 	if c.FetchWait <= 0 {
 		c.FetchWait = FetchWaitDefault
@@ -218,21 +226,36 @@ func (p *Pipeline) Stop() {
 
 func (p *Pipeline) run(ctx context.Context, cons *eventstore.Consumer) {
 	backoff := p.cfg.RetryMin
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	slots := make(chan struct{}, p.cfg.InFlight)
 	for ctx.Err() == nil {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
 		msgs, err := cons.Fetch(ctx, p.cfg.BatchSize, p.cfg.FetchWait)
 		if err != nil && len(msgs) == 0 {
 			if ctx.Err() != nil {
 				return
 			}
+			<-slots
 			p.log.WarnContext(ctx, "pipeline fetch failed", slog.String("error", err.Error()))
 			sleep(ctx, backoff)
 			backoff = min(backoff*2, p.cfg.RetryMax)
 			continue
 		}
 		backoff = p.cfg.RetryMin
-		if len(msgs) > 0 {
-			p.handleBatch(ctx, msgs)
+		if len(msgs) == 0 {
+			<-slots
+			continue
 		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			p.handleBatch(ctx, msgs)
+		}()
 	}
 }
 

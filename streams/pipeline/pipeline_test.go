@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hookstream/hookstream"
@@ -15,6 +16,7 @@ import (
 	"github.com/hookstream/hookstream/eventstore/eventstoretest"
 	"github.com/hookstream/hookstream/migrations"
 	"github.com/hookstream/hookstream/projections"
+	"github.com/hookstream/hookstream/projections/pglocal"
 	"github.com/hookstream/hookstream/projections/pgtest"
 	"github.com/hookstream/hookstream/streams/pipeline"
 	"github.com/hookstream/hookstream/streams/schema"
@@ -91,7 +93,11 @@ type bundle struct {
 
 func setup(t testing.TB) *bundle {
 	t.Helper()
-	pool := pgtest.NewDB(t, migrations.Migrate)
+	return setupPool(t, pgtest.NewDB(t, migrations.Migrate))
+}
+
+func setupPool(t testing.TB, pool *pgxpool.Pool) *bundle {
+	t.Helper()
 	tenant, err := projections.NewAccounts(pool).CreateTenant(context.Background(), "acme")
 	require.NoError(t, err)
 	b := &bundle{
@@ -455,4 +461,44 @@ func TestPipelineRedeliveryAppendsNothingTwice(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	check()
+}
+
+func TestPipelineWhilePostgresIsDown(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := pgtest.NewServer(t)
+	pool, err := projections.Connect(ctx, srv.DSN(pglocal.DatabaseName))
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	require.NoError(t, migrations.Migrate(ctx, pool))
+	b := setupPool(t, pool)
+	known := b.webhook(t, nil)
+	b.setFilter(t, known, `{"rules":[{"field":"$.ok","operator":"equals","value":true}]}`)
+	unknown := b.webhook(t, nil)
+	p := b.start(t, nil)
+	b.waitFor(t, b.receive(t, known, `{"ok":true}`, nil), hookstream.EventWebhookProcessed)
+
+	require.NoError(t, srv.Stop(ctx))
+	// The unknown webhook's filter cannot be read: its event waits,
+	// unacked; the known webhook's cached filter keeps deciding.
+	waiting := b.receive(t, unknown, `{"ok":true}`, nil)
+	decided := b.receive(t, known, `{"ok":false}`, nil)
+	b.waitFor(t, decided, hookstream.EventWebhookFiltered)
+	cons, err := b.store.Durable(ctx, p.ConsumerConfig())
+	require.NoError(t, err)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, ackPending, err := cons.Pending(ctx)
+		require.NoError(t, err)
+		if ackPending == 1 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "ack pending %d", ackPending)
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.Empty(t, b.derived(t, waiting))
+
+	require.NoError(t, srv.Start(ctx))
+	got := b.waitFor(t, waiting, hookstream.EventWebhookProcessed)
+	require.Empty(t, got[hookstream.EventWebhookFailed])
 }

@@ -94,7 +94,7 @@ export function EventTypeDetailPage() {
         <Link to="/event-types">Back to event types</Link>
       </div>
       <p>{current.description}</p>
-      <label>
+      <label className="narrow">
         Version
         <select value={current.version} onChange={(e) => setPicked(Number(e.target.value))}>
           {versions.map((v) => (
