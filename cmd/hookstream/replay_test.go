@@ -58,45 +58,76 @@ func TestReplaySingleEndToEnd(t *testing.T) {
 	st, out := s.post(h.Path, nil, `{"status":"paid","amount":5}`)
 	require.Equal(t, http.StatusAccepted, st, out)
 	orig := out["eventId"].(string)
-	var ev struct {
-		Status string `json:"status"`
-	}
-	s.waitStatus("/api/v1/events/"+orig, http.StatusOK, &ev, func() bool { return ev.Status == "processed" })
-
-	viewer, analyst := s.tokenFor("viewer"), s.tokenFor("analyst")
-	require.Equal(t, http.StatusForbidden, s.do("POST", "/api/v1/events/"+orig+"/replay", viewer, map[string]any{}, nil))
-	require.Equal(t, http.StatusNotFound, s.do("POST", "/api/v1/events/"+eventstore.NewID()+"/replay", analyst, map[string]any{}, nil))
-
-	// An edited replay that the filter drops: the pipeline ran again.
-	var r1 struct {
+	// The delivery log (a projection) must know the event before it replays.
+	analyst, viewer := s.tokenFor("analyst"), s.tokenFor("viewer")
+	type replayed struct {
 		EventID     string `json:"eventId"`
 		ReplayCount int    `json:"replayCount"`
 	}
-	require.Equal(t, http.StatusAccepted, s.do("POST", "/api/v1/events/"+orig+"/replay", analyst,
-		map[string]any{"body": map[string]any{"status": "refunded", "amount": 5}, "reason": "check the filter"}, &r1))
-	require.Equal(t, 1, r1.ReplayCount)
-	var rep struct {
-		Status      string          `json:"status"`
-		Body        json.RawMessage `json:"body"`
-		ReplayOf    *string         `json:"replayOf"`
-		ReplayCount int             `json:"replayCount"`
+	replayAs := func(token, id string, body any) (int, replayed) {
+		var r replayed
+		deadline := time.Now().Add(90 * time.Second)
+		for {
+			var raw json.RawMessage
+			st := s.do("POST", "/api/v1/events/"+id+"/replay", token, body, &raw)
+			if st != http.StatusNotFound || time.Now().After(deadline) {
+				if st == http.StatusAccepted {
+					require.NoError(t, json.Unmarshal(raw, &r))
+				}
+				return st, r
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
-	s.waitStatus("/api/v1/events/"+r1.EventID, http.StatusOK, &rep, func() bool { return rep.Status == "filtered" })
-	require.JSONEq(t, `{"status":"refunded","amount":5}`, string(rep.Body))
-	require.Equal(t, orig, *rep.ReplayOf)
-	require.Equal(t, 1, rep.ReplayCount)
+	// decided waits for the pipeline's decision on an event.
+	decided := func(id string) hookstream.EventType {
+		deadline := time.Now().Add(90 * time.Second)
+		for time.Now().Before(deadline) {
+			for _, ev := range s.events(h, "") {
+				var d struct {
+					EventID string `json:"eventId"`
+				}
+				_ = json.Unmarshal(ev.Data, &d)
+				if d.EventID == id && (ev.Type == hookstream.EventWebhookFiltered || ev.Type == hookstream.EventWebhookProcessed) {
+					return ev.Type
+				}
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("no pipeline decision for %s", id)
+		return ""
+	}
+	require.Equal(t, hookstream.EventWebhookProcessed, decided(orig))
+
+	st, _ = replayAs(viewer, orig, map[string]any{})
+	require.Equal(t, http.StatusForbidden, st)
+	st, _ = replayAs(analyst, eventstore.NewID(), map[string]any{})
+	require.Equal(t, http.StatusNotFound, st)
+
+	// An edited replay that the filter drops: the pipeline ran again.
+	st, r1 := replayAs(analyst, orig, map[string]any{"body": map[string]any{"status": "refunded", "amount": 5}, "reason": "check the filter"})
+	require.Equal(t, http.StatusAccepted, st)
+	require.Equal(t, 1, r1.ReplayCount)
+	require.Equal(t, hookstream.EventWebhookFiltered, decided(r1.EventID))
+	for _, ev := range s.events(h, hookstream.EventWebhookReceived) {
+		if ev.ID == r1.EventID {
+			var d hookstream.ReceivedData
+			require.NoError(t, json.Unmarshal(ev.Data, &d))
+			require.JSONEq(t, `{"status":"refunded","amount":5}`, string(d.Body))
+			require.Equal(t, orig, ev.ReplayOf)
+			require.Equal(t, 1, ev.ReplayCount)
+		}
+	}
 
 	// A replay of the replay counts against the root; the plain replay of
 	// the root is processed again.
-	var r2, r3 struct {
-		EventID     string `json:"eventId"`
-		ReplayCount int    `json:"replayCount"`
-	}
-	require.Equal(t, http.StatusAccepted, s.do("POST", "/api/v1/events/"+r1.EventID+"/replay", s.Token, nil, &r2))
+	st, r2 := replayAs(s.Token, r1.EventID, nil)
+	require.Equal(t, http.StatusAccepted, st)
 	require.Equal(t, 2, r2.ReplayCount)
-	require.Equal(t, http.StatusAccepted, s.do("POST", "/api/v1/events/"+orig+"/replay", s.Token, map[string]any{}, &r3))
+	st, r3 := replayAs(s.Token, orig, map[string]any{})
+	require.Equal(t, http.StatusAccepted, st)
 	require.Equal(t, 3, r3.ReplayCount)
-	s.waitStatus("/api/v1/events/"+r3.EventID, http.StatusOK, &rep, func() bool { return rep.Status == "processed" })
+	require.Equal(t, hookstream.EventWebhookProcessed, decided(r3.EventID))
 	var p map[string]any
 	require.Equal(t, http.StatusConflict, s.do("POST", "/api/v1/events/"+orig+"/replay", s.Token, map[string]any{}, &p))
 	require.EqualValues(t, 409, p["status"])
