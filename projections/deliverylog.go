@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookstream/hookstream"
@@ -63,35 +64,82 @@ type statAcc struct {
 	last   time.Time
 }
 
-// Apply implements Projection: one pipelined pgx.Batch per call.
+// Apply implements Projection. A batch becomes a handful of set-based
+// statements, pipelined in one round trip:
+//
+//   - the rows of webhook.received and webhook.rejected in one INSERT … SELECT
+//     FROM unnest(…); a later event of the same batch about such a row
+//     (filtered, processed, failed, duplicate, workflow.triggered) is folded
+//     into the row before it is written, with the same rules as the
+//     UPDATE statements, so most rows are written once;
+//   - the updates of rows written by earlier batches, one UPDATE … FROM
+//     unnest(…) per kind, in rounds that hold each row at most once (the
+//     order of two updates of one row matters), duplicate counts summed;
+//   - the trigger statistics, summed per webhook.
 func (DeliveryLog) Apply(ctx context.Context, tx pgx.Tx, events []*hookstream.Event) error {
-	b := &pgx.Batch{}
-	stats := map[string]*statAcc{}
-	var order []string
+	a := newDeliveryBatch()
 	for _, ev := range events {
-		if err := queueDeliveryEvent(b, ev, stats, &order); err != nil {
+		if err := a.add(ev); err != nil {
 			return fmt.Errorf("%w: %s %s/%d: %w", ErrPoison, ev.Type, ev.Stream, ev.Sequence, err)
 		}
 	}
-	if len(order) > 0 {
-		ids := make([]string, 0, len(order))
-		tenants := make([]string, 0, len(order))
-		counts := make([]int64, 0, len(order))
-		lasts := make([]time.Time, 0, len(order))
-		for _, id := range order {
-			s := stats[id]
-			ids, tenants, counts, lasts = append(ids, id), append(tenants, s.tenant), append(counts, s.count), append(lasts, s.last)
-		}
-		b.Queue(q("UpsertWebhookStats"), ids, tenants, counts, lasts)
-		b.Queue(q("CopyStatsToWebhooks"), ids)
-	}
+	b := a.queue()
 	if b.Len() == 0 {
 		return nil
 	}
 	return tx.SendBatch(ctx, b).Close()
 }
 
-func queueDeliveryEvent(b *pgx.Batch, ev *hookstream.Event, stats map[string]*statAcc, order *[]string) error {
+// deliveryRow is a webhook_events row written by the current batch.
+type deliveryRow struct {
+	id, tenant, webhook, workflow, execution, method string
+	headers, query, metadata                         string
+	body                                             *string
+	bodyText, contentType, status, errorMessage      string
+	filteredReason, deliveryID, bodyEncoding         string
+	replayOf                                         *string
+	responseStatus, replayCount, priority, dupes     int
+	seq                                              int64
+	created                                          time.Time
+	processed                                        *time.Time
+}
+
+// deliveryUpdate is a derived event about a row of an earlier batch.
+type deliveryUpdate struct {
+	typ, target, tenant string
+	text, execution     string // reason or error; execution id
+	workflow            string
+	at                  time.Time
+}
+
+type deliveryBatch struct {
+	rows   []*deliveryRow
+	byID   map[string]*deliveryRow
+	rounds [][]deliveryUpdate
+	// seen counts the updates queued per target: the round of the next.
+	seen       map[string]int
+	dupes      map[string]*[2]string // target → {tenant}, counted in dupeN
+	dupeN      map[string]int
+	dupeOrder  []string
+	stats      map[string]*statAcc
+	statsOrder []string
+}
+
+func newDeliveryBatch() *deliveryBatch {
+	return &deliveryBatch{byID: map[string]*deliveryRow{}, seen: map[string]int{}, dupes: map[string]*[2]string{},
+		dupeN: map[string]int{}, stats: map[string]*statAcc{}}
+}
+
+// normID returns the canonical form of a uuid, or s when it is not one
+// (PostgreSQL then rejects it: a poison event).
+func normID(s string) string {
+	if u, err := uuid.Parse(s); err == nil {
+		return u.String()
+	}
+	return s
+}
+
+func (a *deliveryBatch) add(ev *hookstream.Event) error {
 	seq := int64(ev.Sequence) //nolint:gosec // positive
 	switch ev.Type {
 	case hookstream.EventWebhookReceived:
@@ -104,14 +152,16 @@ func queueDeliveryEvent(b *pgx.Batch, ev *hookstream.Event, stats map[string]*st
 		if ev.ReplayOf != "" {
 			replayOf = &ev.ReplayOf
 		}
-		b.Queue(q("InsertReceived"), ev.ID, ev.TenantID, ev.WebhookID, ev.WorkflowID, d.Method,
-			jsonOr(d.Headers, "{}"), jsonOr(d.Query, "{}"), jsonParam(body), bodyText, d.ContentType,
-			d.DeliveryID, replayOf, ev.ReplayCount, int(ev.Priority), jsonOr(d.Metadata, "{}"), seq, ev.Time, enc)
-		s := stats[ev.WebhookID]
+		a.addRow(&deliveryRow{id: ev.ID, tenant: ev.TenantID, webhook: ev.WebhookID, workflow: ev.WorkflowID,
+			method: d.Method, headers: jsonOr(d.Headers, "{}"), query: jsonOr(d.Query, "{}"), body: jsonParam(body),
+			bodyText: bodyText, contentType: d.ContentType, status: "received", deliveryID: d.DeliveryID,
+			replayOf: replayOf, replayCount: ev.ReplayCount, priority: int(ev.Priority), metadata: jsonOr(d.Metadata, "{}"),
+			seq: seq, created: ev.Time, bodyEncoding: enc})
+		s := a.stats[ev.WebhookID]
 		if s == nil {
 			s = &statAcc{tenant: ev.TenantID}
-			stats[ev.WebhookID] = s
-			*order = append(*order, ev.WebhookID)
+			a.stats[ev.WebhookID] = s
+			a.statsOrder = append(a.statsOrder, ev.WebhookID)
 		}
 		s.count++
 		if ev.Time.After(s.last) {
@@ -127,9 +177,10 @@ func queueDeliveryEvent(b *pgx.Batch, ev *hookstream.Event, stats map[string]*st
 		if !d.Truncated && json.Valid([]byte(d.Body)) {
 			body = []byte(sanitizeJSON(d.Body))
 		}
-		b.Queue(q("InsertRejected"), ev.ID, ev.TenantID, ev.WebhookID, ev.WorkflowID, d.Method,
-			jsonOr(d.Headers, "{}"), jsonOr(d.Query, "{}"), jsonParam(body), bodyText,
-			d.Status, d.Reason, jsonOr(d.Metadata, "{}"), seq, ev.Time, int(ev.Priority), ev.ReplayCount)
+		a.addRow(&deliveryRow{id: ev.ID, tenant: ev.TenantID, webhook: ev.WebhookID, workflow: ev.WorkflowID,
+			method: d.Method, headers: jsonOr(d.Headers, "{}"), query: jsonOr(d.Query, "{}"), body: jsonParam(body),
+			bodyText: bodyText, status: "rejected", responseStatus: d.Status, errorMessage: d.Reason,
+			metadata: jsonOr(d.Metadata, "{}"), seq: seq, created: ev.Time, priority: int(ev.Priority), replayCount: ev.ReplayCount})
 	case hookstream.EventWebhookFiltered, hookstream.EventWebhookProcessed, hookstream.EventWebhookFailed,
 		hookstream.EventWebhookDuplicate, hookstream.EventWorkflowTriggered:
 		var d derivedData
@@ -146,20 +197,169 @@ func queueDeliveryEvent(b *pgx.Batch, ev *hookstream.Event, stats map[string]*st
 		if target == "" {
 			return nil // nothing in the delivery log to update
 		}
+		u := deliveryUpdate{typ: ev.Type, target: target, tenant: ev.TenantID, execution: d.ExecutionID,
+			workflow: d.WorkflowID, at: ev.Time}
 		switch ev.Type {
 		case hookstream.EventWebhookFiltered:
-			b.Queue(q("MarkFiltered"), target, ev.TenantID, d.Reason, ev.Time)
-		case hookstream.EventWebhookProcessed:
-			b.Queue(q("MarkProcessed"), target, ev.TenantID, d.ExecutionID, d.WorkflowID, ev.Time)
+			u.text = d.Reason
 		case hookstream.EventWebhookFailed:
-			b.Queue(q("MarkFailed"), target, ev.TenantID, d.Error, ev.Time)
-		case hookstream.EventWebhookDuplicate:
-			b.Queue(q("CountDuplicate"), target, ev.TenantID)
-		case hookstream.EventWorkflowTriggered:
-			b.Queue(q("LinkExecution"), target, ev.TenantID, d.ExecutionID, d.WorkflowID)
+			u.text = d.Error
 		}
+		a.addUpdate(u)
 	}
 	return nil
+}
+
+func (a *deliveryBatch) addRow(r *deliveryRow) {
+	key := normID(r.id)
+	if _, dup := a.byID[key]; dup {
+		return // ON CONFLICT (id) DO NOTHING: the first one stays
+	}
+	a.byID[key] = r
+	a.rows = append(a.rows, r)
+}
+
+// addUpdate folds u into a row of this batch or queues it for its round.
+func (a *deliveryBatch) addUpdate(u deliveryUpdate) {
+	key := normID(u.target)
+	if r := a.byID[key]; r != nil {
+		if t, err := uuid.Parse(u.tenant); err == nil && t.String() == normID(r.tenant) {
+			r.fold(u)
+			return
+		} else if err == nil {
+			return // another tenant's row: the UPDATE would match nothing
+		}
+		// An invalid tenant: let PostgreSQL reject it as before.
+	}
+	if u.typ == hookstream.EventWebhookDuplicate {
+		// Only duplicate_count changes: counts commute, sum them.
+		dk := key + "|" + u.tenant
+		if _, ok := a.dupes[dk]; !ok {
+			a.dupes[dk] = &[2]string{u.target, u.tenant}
+			a.dupeOrder = append(a.dupeOrder, dk)
+		}
+		a.dupeN[dk]++
+		return
+	}
+	round := a.seen[key]
+	a.seen[key] = round + 1
+	if round == len(a.rounds) {
+		a.rounds = append(a.rounds, nil)
+	}
+	a.rounds[round] = append(a.rounds[round], u)
+}
+
+// fold applies u to a row not yet written, exactly as the UPDATE
+// statements in deliverylog.sql would (processing_time_ms is computed from
+// processed_at by the INSERT, as the UPDATEs do).
+func (r *deliveryRow) fold(u deliveryUpdate) {
+	at := u.at
+	switch u.typ {
+	case hookstream.EventWebhookFiltered:
+		if r.status == "received" {
+			r.status, r.filteredReason, r.processed = "filtered", u.text, &at
+		}
+	case hookstream.EventWebhookProcessed:
+		if r.status == "received" || r.status == "failed" {
+			r.status, r.processed, r.errorMessage = "processed", &at, ""
+			if u.execution != "" {
+				r.execution = u.execution
+			}
+			if u.workflow != "" {
+				r.workflow = u.workflow
+			}
+		}
+	case hookstream.EventWebhookFailed:
+		if r.status == "received" {
+			r.status, r.errorMessage, r.processed = "failed", u.text, &at
+		}
+	case hookstream.EventWebhookDuplicate:
+		r.dupes++
+	case hookstream.EventWorkflowTriggered:
+		if u.execution != "" {
+			r.execution = u.execution
+		}
+		if u.workflow != "" && r.workflow == "" {
+			r.workflow = u.workflow
+		}
+	}
+}
+
+// queue builds the pipelined statements of the batch.
+func (a *deliveryBatch) queue() *pgx.Batch {
+	b := &pgx.Batch{}
+	if n := len(a.rows); n > 0 {
+		var (
+			ids, tenants, webhooks, workflows, executions, methods = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+			headers, queries, metadata, texts, ctypes, statuses    = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+			errs, reasons, deliveries, encs                         = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+			bodies, replayOf                                        = make([]*string, n), make([]*string, n)
+			respStatus, replayCounts, priorities, dupes             = make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
+			seqs                                                    = make([]int64, n)
+			created                                                 = make([]time.Time, n)
+			processed                                               = make([]*time.Time, n)
+		)
+		for i, r := range a.rows {
+			ids[i], tenants[i], webhooks[i], workflows[i], executions[i], methods[i] = r.id, r.tenant, r.webhook, r.workflow, r.execution, r.method
+			headers[i], queries[i], metadata[i], texts[i], ctypes[i], statuses[i] = r.headers, r.query, r.metadata, r.bodyText, r.contentType, r.status
+			errs[i], reasons[i], deliveries[i], encs[i] = r.errorMessage, r.filteredReason, r.deliveryID, r.bodyEncoding
+			bodies[i], replayOf[i] = r.body, r.replayOf
+			respStatus[i], replayCounts[i], priorities[i], dupes[i] = int32(r.responseStatus), int32(r.replayCount), int32(r.priority), int32(r.dupes) //nolint:gosec // small
+			seqs[i], created[i], processed[i] = r.seq, r.created, r.processed
+		}
+		b.Queue(q("InsertDeliveryRows"), ids, tenants, webhooks, workflows, executions, methods,
+			headers, queries, bodies, texts, ctypes, statuses, respStatus, errs, deliveries, replayOf,
+			replayCounts, priorities, metadata, reasons, dupes, seqs, created, processed, encs)
+	}
+	for _, round := range a.rounds {
+		byType := map[string][]deliveryUpdate{}
+		var order []string
+		for _, u := range round {
+			if _, ok := byType[u.typ]; !ok {
+				order = append(order, u.typ)
+			}
+			byType[u.typ] = append(byType[u.typ], u)
+		}
+		for _, typ := range order {
+			us := byType[typ]
+			targets, tenants, texts, execs, wfs := make([]string, len(us)), make([]string, len(us)), make([]string, len(us)), make([]string, len(us)), make([]string, len(us))
+			ats := make([]time.Time, len(us))
+			for i, u := range us {
+				targets[i], tenants[i], texts[i], execs[i], wfs[i], ats[i] = u.target, u.tenant, u.text, u.execution, u.workflow, u.at
+			}
+			switch typ {
+			case hookstream.EventWebhookFiltered:
+				b.Queue(q("MarkFilteredBatch"), targets, tenants, texts, ats)
+			case hookstream.EventWebhookProcessed:
+				b.Queue(q("MarkProcessedBatch"), targets, tenants, execs, wfs, ats)
+			case hookstream.EventWebhookFailed:
+				b.Queue(q("MarkFailedBatch"), targets, tenants, texts, ats)
+			case hookstream.EventWorkflowTriggered:
+				b.Queue(q("LinkExecutionBatch"), targets, tenants, execs, wfs)
+			}
+		}
+	}
+	if len(a.dupeOrder) > 0 {
+		targets, tenants, counts := make([]string, 0, len(a.dupeOrder)), make([]string, 0, len(a.dupeOrder)), make([]int32, 0, len(a.dupeOrder))
+		for _, k := range a.dupeOrder {
+			d := a.dupes[k]
+			targets, tenants, counts = append(targets, d[0]), append(tenants, d[1]), append(counts, int32(a.dupeN[k])) //nolint:gosec // ≤ batch size
+		}
+		b.Queue(q("CountDuplicatesBatch"), targets, tenants, counts)
+	}
+	if len(a.statsOrder) > 0 {
+		ids := make([]string, 0, len(a.statsOrder))
+		tenants := make([]string, 0, len(a.statsOrder))
+		counts := make([]int64, 0, len(a.statsOrder))
+		lasts := make([]time.Time, 0, len(a.statsOrder))
+		for _, id := range a.statsOrder {
+			s := a.stats[id]
+			ids, tenants, counts, lasts = append(ids, id), append(tenants, s.tenant), append(counts, s.count), append(lasts, s.last)
+		}
+		b.Queue(q("UpsertWebhookStats"), ids, tenants, counts, lasts)
+		b.Queue(q("CopyStatsToWebhooks"), ids)
+	}
+	return b
 }
 
 // bodyColumns returns the body (jsonb, the JSON value as stored in the

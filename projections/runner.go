@@ -248,7 +248,9 @@ func (r *Runner) run(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		t0 := time.Now()
 		msgs, err := cons.Fetch(ctx, r.cfg.BatchSize, r.cfg.FetchWait)
+		DebugFetch += time.Since(t0)
 		if err != nil && len(msgs) == 0 {
 			return err
 		}
@@ -309,9 +311,13 @@ func (r *Runner) handle(ctx context.Context, cp uint64, msgs []eventstore.Msg) (
 	if len(todo) == 0 {
 		return cp, nil
 	}
+	t0 := time.Now()
 	next, err := r.applyHeld(ctx, cp, todo)
+	DebugApply += time.Since(t0)
 	if err == nil {
+		t1 := time.Now()
 		r.ackAll(ctx, todo)
+		DebugAck += time.Since(t1)
 		r.count(len(todo), 0)
 		return next, nil
 	}
@@ -556,3 +562,5 @@ func (r *Runner) Status(ctx context.Context) Status {
 	}
 	return st
 }
+
+var DebugFetch, DebugApply, DebugAck time.Duration

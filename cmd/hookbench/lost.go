@@ -87,7 +87,7 @@ func checkStream(ctx context.Context, natsURL, webhookID string, acc []Accepted)
 	total := int(info.NumPending)
 	seen := make(map[string]int, total)
 	for lc.StreamMessages < total {
-		batch, err := cons.Fetch(1000, jetstream.FetchMaxWait(5*time.Second))
+		batch, err := cons.Fetch(min(1000, total-lc.StreamMessages), jetstream.FetchMaxWait(5*time.Second))
 		if err != nil {
 			lc.Err = fmt.Sprintf("fetch: %v", err)
 			return lc

@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -29,6 +30,9 @@ import (
 	"github.com/hookstream/hookstream/handlers/verify"
 	"github.com/hookstream/hookstream/projections/pglocal"
 )
+
+// quickBenchRows is the projections fixture size in --quick.
+const quickBenchRows = 100_000
 
 // options are the command-line flags.
 type options struct {
@@ -217,7 +221,14 @@ func (b *bench) run(ctx context.Context) (rep *Report, err error) {
 	if b.o.SkipGoBench {
 		rep.BenchSkipped = "skipped (--skip-gobench)"
 	} else {
-		rep.Bench = runGoBenchmarks(ctx, GoBenchConfig{Repo: b.repo, BinDir: filepath.Join(b.work, "tests"), BenchTime: b.o.BenchTime, Short: b.o.Quick, Timeout: b.o.BenchTO},
+		gb := GoBenchConfig{Repo: b.repo, BinDir: filepath.Join(b.work, "tests"), BenchTime: b.o.BenchTime, Short: b.o.Quick, Timeout: b.o.BenchTO,
+			Deadline: b.start.Add(19 * time.Minute)}
+		if b.o.Quick {
+			gb.Deadline = b.start.Add(150 * time.Second)
+			gb.Env = append(gb.Env, "HOOKSTREAM_BENCH_ROWS="+strconv.Itoa(quickBenchRows))
+			rep.Notes = append(rep.Notes, fmt.Sprintf("--quick: micro benchmarks ran for -benchtime %s, heavy ones (pipeline, replay, projections) once (-benchtime 1x), projections' query benchmarks on %d rows (HOOKSTREAM_BENCH_ROWS) instead of 1 000 000", b.o.BenchTime, quickBenchRows))
+		}
+		rep.Bench = runGoBenchmarks(ctx, gb,
 			func(s string) { b.logf("%s", s) })
 	}
 	if ctx.Err() != nil {

@@ -33,12 +33,28 @@ let retentionDays = 30;
 const workflows = [{ id: randomUUID(), name: 'Log it', steps: [{ type: 'log', message: 'hi' }], createdAt: now(), updatedAt: now() }];
 const eventTypes = [
   {
+    name: 'webhook.received',
+    description: 'A webhook delivery was authenticated and appended',
+    core: true,
+    versions: [
+      {
+        name: 'webhook.received',
+        version: 1,
+        description: 'A webhook delivery was authenticated and appended',
+        schema: { type: 'object', required: ['method'], properties: { method: { type: 'string' } } },
+        examples: [{ method: 'POST', path: '/api/v1/webhooks/x', headers: {}, body: {} }],
+        createdAt: now(),
+        updatedAt: now(),
+      },
+    ],
+  },
+  {
     name: 'github.pull_request',
     description: 'GitHub pull request event',
     core: false,
     versions: [
       {
-        id: randomUUID(),
+        tenantId,
         name: 'github.pull_request',
         version: 1,
         description: 'GitHub pull request event',
@@ -272,8 +288,13 @@ async function api(req, res, url) {
   }
   if ((r = /^\/event-types\/([^/]+)\/validate$/.exec(p)) && m === 'POST') {
     const b = await readBody(req);
-    const ok = b.payload && typeof b.payload.action === 'string';
-    return send(res, 200, ok ? { valid: true, errors: [] } : { valid: false, errors: [{ instancePath: '/action', keyword: 'required', message: "must have required property 'action'" }] });
+    const t = eventTypes.find((x) => x.name === decodeURIComponent(r[1]));
+    if (!t) return problem(res, 404, 'Not Found', 'no such event type');
+    const v = t.versions.at(-1);
+    const errors = (v.schema.required ?? [])
+      .filter((k) => typeof b.payload?.[k] !== 'string')
+      .map((k) => ({ instancePath: `/${k}`, keyword: 'type', message: 'must be a string' }));
+    return send(res, 200, { valid: errors.length === 0, name: t.name, version: v.version, errors });
   }
   if (p === '/events' && m === 'GET') {
     const q = url.searchParams;
@@ -363,6 +384,7 @@ async function api(req, res, url) {
     retentionDays = b.retentionDays;
     return send(res, 200, { retentionDays });
   }
+  if (p === '/settings/replays' && m === 'GET') return send(res, 200, { maxReplays: 3, hardCap: 10 });
   if (p === '/tokens' && m === 'GET') return send(res, 200, { tokens: [{ id: 'bootstrap', tenantId, name: 'bootstrap', role: 'admin', createdAt: now() }], nextCursor: null });
   return problem(res, 404, 'Not Found', 'no such route');
 }
