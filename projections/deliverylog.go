@@ -285,32 +285,11 @@ func (r *deliveryRow) fold(u deliveryUpdate) {
 	}
 }
 
-// queue builds the pipelined statements of the batch.
+// queue builds the pipelined statements of the batch. The updates of
+// earlier rows run before the INSERT: an update that precedes its row in
+// the stream matches nothing, as it would have one event at a time.
 func (a *deliveryBatch) queue() *pgx.Batch {
 	b := &pgx.Batch{}
-	if n := len(a.rows); n > 0 {
-		var (
-			ids, tenants, webhooks, workflows, executions, methods = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-			headers, queries, metadata, texts, ctypes, statuses    = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-			errs, reasons, deliveries, encs                         = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-			bodies, replayOf                                        = make([]*string, n), make([]*string, n)
-			respStatus, replayCounts, priorities, dupes             = make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
-			seqs                                                    = make([]int64, n)
-			created                                                 = make([]time.Time, n)
-			processed                                               = make([]*time.Time, n)
-		)
-		for i, r := range a.rows {
-			ids[i], tenants[i], webhooks[i], workflows[i], executions[i], methods[i] = r.id, r.tenant, r.webhook, r.workflow, r.execution, r.method
-			headers[i], queries[i], metadata[i], texts[i], ctypes[i], statuses[i] = r.headers, r.query, r.metadata, r.bodyText, r.contentType, r.status
-			errs[i], reasons[i], deliveries[i], encs[i] = r.errorMessage, r.filteredReason, r.deliveryID, r.bodyEncoding
-			bodies[i], replayOf[i] = r.body, r.replayOf
-			respStatus[i], replayCounts[i], priorities[i], dupes[i] = int32(r.responseStatus), int32(r.replayCount), int32(r.priority), int32(r.dupes) //nolint:gosec // small
-			seqs[i], created[i], processed[i] = r.seq, r.created, r.processed
-		}
-		b.Queue(q("InsertDeliveryRows"), ids, tenants, webhooks, workflows, executions, methods,
-			headers, queries, bodies, texts, ctypes, statuses, respStatus, errs, deliveries, replayOf,
-			replayCounts, priorities, metadata, reasons, dupes, seqs, created, processed, encs)
-	}
 	for _, round := range a.rounds {
 		byType := map[string][]deliveryUpdate{}
 		var order []string
@@ -346,6 +325,29 @@ func (a *deliveryBatch) queue() *pgx.Batch {
 			targets, tenants, counts = append(targets, d[0]), append(tenants, d[1]), append(counts, int32(a.dupeN[k])) //nolint:gosec // ≤ batch size
 		}
 		b.Queue(q("CountDuplicatesBatch"), targets, tenants, counts)
+	}
+	if n := len(a.rows); n > 0 {
+		var (
+			ids, tenants, webhooks, workflows, executions, methods = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+			headers, queries, metadata, texts, ctypes, statuses    = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+			errs, reasons, deliveries, encs                         = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+			bodies, replayOf                                        = make([]*string, n), make([]*string, n)
+			respStatus, replayCounts, priorities, dupes             = make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
+			seqs                                                    = make([]int64, n)
+			created                                                 = make([]time.Time, n)
+			processed                                               = make([]*time.Time, n)
+		)
+		for i, r := range a.rows {
+			ids[i], tenants[i], webhooks[i], workflows[i], executions[i], methods[i] = r.id, r.tenant, r.webhook, r.workflow, r.execution, r.method
+			headers[i], queries[i], metadata[i], texts[i], ctypes[i], statuses[i] = r.headers, r.query, r.metadata, r.bodyText, r.contentType, r.status
+			errs[i], reasons[i], deliveries[i], encs[i] = r.errorMessage, r.filteredReason, r.deliveryID, r.bodyEncoding
+			bodies[i], replayOf[i] = r.body, r.replayOf
+			respStatus[i], replayCounts[i], priorities[i], dupes[i] = int32(r.responseStatus), int32(r.replayCount), int32(r.priority), int32(r.dupes) //nolint:gosec // small
+			seqs[i], created[i], processed[i] = r.seq, r.created, r.processed
+		}
+		b.Queue(q("InsertDeliveryRows"), ids, tenants, webhooks, workflows, executions, methods,
+			headers, queries, bodies, texts, ctypes, statuses, respStatus, errs, deliveries, replayOf,
+			replayCounts, priorities, metadata, reasons, dupes, seqs, created, processed, encs)
 	}
 	if len(a.statsOrder) > 0 {
 		ids := make([]string, 0, len(a.statsOrder))

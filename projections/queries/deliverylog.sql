@@ -5,45 +5,64 @@ TRUNCATE webhook_events, webhook_stats;
 UPDATE webhooks SET trigger_count = 0, last_triggered_at = NULL
 WHERE trigger_count <> 0 OR last_triggered_at IS NOT NULL;
 
--- name: InsertReceived
-INSERT INTO webhook_events (id, tenant_id, webhook_id, workflow_id, method, headers, query, body, body_text,
-    content_type, status, delivery_id, replay_of, replay_count, priority, metadata, stream_seq, created_at, body_encoding)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'received', $11, $12, $13, $14, $15, $16, $17, $18)
+-- The delivery log is written set-based, a few statements per batch (see
+-- DeliveryLog.Apply): status moves received → filtered | processed |
+-- failed, failed → processed, never back; each UPDATE takes a row at most
+-- once.
+
+-- name: InsertDeliveryRows
+INSERT INTO webhook_events (id, tenant_id, webhook_id, workflow_id, execution_id, method, headers, query, body,
+    body_text, content_type, status, response_status, error_message, delivery_id, replay_of, replay_count,
+    priority, metadata, filtered_reason, duplicate_count, stream_seq, created_at, processed_at,
+    processing_time_ms, body_encoding)
+SELECT u.id, u.tenant_id, u.webhook_id, u.workflow_id, u.execution_id, u.method, u.headers::jsonb,
+    u.query::jsonb, u.body::jsonb, u.body_text, u.content_type, u.status, u.response_status, u.error_message,
+    u.delivery_id, u.replay_of, u.replay_count, u.priority, u.metadata::jsonb, u.filtered_reason,
+    u.duplicate_count, u.stream_seq, u.created_at, u.processed_at,
+    extract(epoch FROM (u.processed_at - u.created_at)) * 1000, u.body_encoding
+FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+    $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::text[], $15::text[], $16::uuid[],
+    $17::int[], $18::int[], $19::text[], $20::text[], $21::int[], $22::bigint[], $23::timestamptz[],
+    $24::timestamptz[], $25::text[])
+    AS u(id, tenant_id, webhook_id, workflow_id, execution_id, method, headers, query, body, body_text,
+         content_type, status, response_status, error_message, delivery_id, replay_of, replay_count, priority,
+         metadata, filtered_reason, duplicate_count, stream_seq, created_at, processed_at, body_encoding)
 ON CONFLICT (id) DO NOTHING;
 
--- name: InsertRejected
-INSERT INTO webhook_events (id, tenant_id, webhook_id, workflow_id, method, headers, query, body, body_text,
-    status, response_status, error_message, metadata, stream_seq, created_at, priority, replay_count)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'rejected', $10, $11, $12, $13, $14, $15, $16)
-ON CONFLICT (id) DO NOTHING;
+-- name: MarkFilteredBatch
+UPDATE webhook_events e SET status = 'filtered', filtered_reason = u.reason, processed_at = u.at,
+    processing_time_ms = extract(epoch FROM (u.at - e.created_at)) * 1000
+FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[]) AS u(id, tenant_id, reason, at)
+WHERE e.id = u.id AND e.tenant_id = u.tenant_id AND e.status = 'received';
 
--- name: MarkFiltered
-UPDATE webhook_events SET status = 'filtered', filtered_reason = $3, processed_at = $4,
-    processing_time_ms = extract(epoch FROM ($4::timestamptz - created_at)) * 1000
-WHERE id = $1 AND tenant_id = $2 AND status = 'received';
-
--- name: MarkProcessed
-UPDATE webhook_events SET status = 'processed',
-    execution_id = CASE WHEN $3 = '' THEN execution_id ELSE $3 END,
-    workflow_id = CASE WHEN $4 = '' THEN workflow_id ELSE $4 END,
-    processed_at = $5,
-    processing_time_ms = extract(epoch FROM ($5::timestamptz - created_at)) * 1000,
+-- name: MarkProcessedBatch
+UPDATE webhook_events e SET status = 'processed',
+    execution_id = CASE WHEN u.execution_id = '' THEN e.execution_id ELSE u.execution_id END,
+    workflow_id = CASE WHEN u.workflow_id = '' THEN e.workflow_id ELSE u.workflow_id END,
+    processed_at = u.at,
+    processing_time_ms = extract(epoch FROM (u.at - e.created_at)) * 1000,
     error_message = ''
-WHERE id = $1 AND tenant_id = $2 AND status IN ('received', 'failed');
+FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
+    AS u(id, tenant_id, execution_id, workflow_id, at)
+WHERE e.id = u.id AND e.tenant_id = u.tenant_id AND e.status IN ('received', 'failed');
 
--- name: MarkFailed
-UPDATE webhook_events SET status = 'failed', error_message = $3, processed_at = $4,
-    processing_time_ms = extract(epoch FROM ($4::timestamptz - created_at)) * 1000
-WHERE id = $1 AND tenant_id = $2 AND status = 'received';
+-- name: MarkFailedBatch
+UPDATE webhook_events e SET status = 'failed', error_message = u.error, processed_at = u.at,
+    processing_time_ms = extract(epoch FROM (u.at - e.created_at)) * 1000
+FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[]) AS u(id, tenant_id, error, at)
+WHERE e.id = u.id AND e.tenant_id = u.tenant_id AND e.status = 'received';
 
--- name: CountDuplicate
-UPDATE webhook_events SET duplicate_count = duplicate_count + 1 WHERE id = $1 AND tenant_id = $2;
+-- name: CountDuplicatesBatch
+UPDATE webhook_events e SET duplicate_count = e.duplicate_count + u.n
+FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS u(id, tenant_id, n)
+WHERE e.id = u.id AND e.tenant_id = u.tenant_id;
 
--- name: LinkExecution
-UPDATE webhook_events SET
-    execution_id = CASE WHEN $3 = '' THEN execution_id ELSE $3 END,
-    workflow_id = CASE WHEN $4 = '' OR workflow_id <> '' THEN workflow_id ELSE $4 END
-WHERE id = $1 AND tenant_id = $2;
+-- name: LinkExecutionBatch
+UPDATE webhook_events e SET
+    execution_id = CASE WHEN u.execution_id = '' THEN e.execution_id ELSE u.execution_id END,
+    workflow_id = CASE WHEN u.workflow_id = '' OR e.workflow_id <> '' THEN e.workflow_id ELSE u.workflow_id END
+FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) AS u(id, tenant_id, execution_id, workflow_id)
+WHERE e.id = u.id AND e.tenant_id = u.tenant_id;
 
 -- name: UpsertWebhookStats
 INSERT INTO webhook_stats (webhook_id, tenant_id, trigger_count, last_triggered_at)

@@ -149,3 +149,13 @@ func TestRuleSetJSON(t *testing.T) {
 	require.NoError(t, err)
 	require.JSONEq(t, doc, string(out))
 }
+
+func TestRuleValueNullRoundTrip(t *testing.T) {
+	t.Parallel()
+	in := `{"logic":"and","rules":[{"field":"$.a","operator":"equals","value":null},{"field":"$.b","operator":"exists"}]}`
+	var rs filter.RuleSet
+	require.NoError(t, json.Unmarshal([]byte(in), &rs))
+	out, err := json.Marshal(rs)
+	require.NoError(t, err)
+	require.JSONEq(t, in, string(out))
+}

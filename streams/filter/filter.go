@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 )
@@ -82,7 +83,7 @@ type Rule struct {
 	// exists and not_exists; an array for in and not_in; a string for
 	// starts_with, ends_with and regex_match; a number or string for the
 	// ordering operators.
-	Value any `json:"value,omitempty"`
+	Value any `json:"value"`
 	// Enabled disables the rule when false. Nil means enabled.
 	Enabled *bool `json:"enabled,omitempty"`
 }
@@ -112,4 +113,18 @@ type Input struct {
 func (rs RuleSet) Validate() error {
 	_, err := Compile(rs)
 	return err
+}
+
+// MarshalJSON writes "value" for every operator that takes one, also when it
+// is JSON null (so `equals null` survives a round trip), and leaves it out
+// for exists and not_exists.
+func (r Rule) MarshalJSON() ([]byte, error) {
+	type plain Rule
+	if r.Operator == OperatorExists || r.Operator == OperatorNotExists {
+		return json.Marshal(struct {
+			plain
+			Value any `json:"value,omitempty"`
+		}{plain: plain(r)})
+	}
+	return json.Marshal(plain(r))
 }
