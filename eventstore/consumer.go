@@ -63,6 +63,12 @@ type Msg struct {
 // Ack acknowledges the message (it will not be redelivered).
 func (m Msg) Ack(ctx context.Context) error { return m.raw.DoubleAck(ctx) }
 
+// AckAsync acknowledges the message without waiting for the server's
+// confirmation. A connection's acks are processed in order, so a later
+// Ack (which waits) confirms the AckAsync calls made before it: ack a batch
+// with AckAsync and its last message with Ack.
+func (m Msg) AckAsync() error { return m.raw.Ack() }
+
 // Nak asks for redelivery after the consumer's backoff.
 func (m Msg) Nak() error { return m.raw.Nak() }
 

@@ -228,7 +228,6 @@ func BenchmarkProjectionThroughput(b *testing.B) {
 	el := time.Since(start)
 	r.Stop()
 	b.ReportMetric(float64(total)/el.Seconds(), "events/s")
-	fmt.Fprintln(os.Stderr, "fetch", projections.DebugFetch, "apply", projections.DebugApply, "ack", projections.DebugAck, "total", el)
 }
 
 func newBenchStore(b *testing.B) *eventstore.Store {

@@ -248,9 +248,7 @@ func (r *Runner) run(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		t0 := time.Now()
 		msgs, err := cons.Fetch(ctx, r.cfg.BatchSize, r.cfg.FetchWait)
-		DebugFetch += time.Since(t0)
 		if err != nil && len(msgs) == 0 {
 			return err
 		}
@@ -303,7 +301,7 @@ func (r *Runner) handle(ctx context.Context, cp uint64, msgs []eventstore.Msg) (
 	var todo []eventstore.Msg
 	for _, m := range msgs {
 		if m.Event.Sequence <= cp {
-			_ = m.Ack(ctx) // a redelivery of something already applied
+			_ = m.AckAsync() // a redelivery of something already applied
 			continue
 		}
 		todo = append(todo, m)
@@ -311,13 +309,9 @@ func (r *Runner) handle(ctx context.Context, cp uint64, msgs []eventstore.Msg) (
 	if len(todo) == 0 {
 		return cp, nil
 	}
-	t0 := time.Now()
 	next, err := r.applyHeld(ctx, cp, todo)
-	DebugApply += time.Since(t0)
 	if err == nil {
-		t1 := time.Now()
 		r.ackAll(ctx, todo)
-		DebugAck += time.Since(t1)
 		r.count(len(todo), 0)
 		return next, nil
 	}
@@ -442,11 +436,17 @@ func (r *Runner) sleepHolding(ctx context.Context, d time.Duration, held []event
 	return sleepCtx(ctx, d)
 }
 
+// ackAll acks msgs with one round trip: asynchronous acks, then a
+// confirmed ack of the last one. A lost ack only means a redelivery, which
+// is skipped by sequence.
 func (r *Runner) ackAll(ctx context.Context, msgs []eventstore.Msg) {
-	for _, m := range msgs {
-		// A lost ack only means a redelivery, which is skipped by sequence.
-		_ = m.Ack(ctx)
+	if len(msgs) == 0 {
+		return
 	}
+	for _, m := range msgs[:len(msgs)-1] {
+		_ = m.AckAsync()
+	}
+	_ = msgs[len(msgs)-1].Ack(ctx)
 }
 
 func (r *Runner) count(applied, parked int) {
@@ -562,5 +562,3 @@ func (r *Runner) Status(ctx context.Context) Status {
 	}
 	return st
 }
-
-var DebugFetch, DebugApply, DebugAck time.Duration

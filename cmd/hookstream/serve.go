@@ -26,6 +26,7 @@ import (
 	"github.com/hookstream/hookstream/migrations"
 	"github.com/hookstream/hookstream/projections"
 	"github.com/hookstream/hookstream/projections/pglocal"
+	"github.com/hookstream/hookstream/streams/webhooks"
 	"github.com/hookstream/hookstream/web"
 )
 
@@ -60,6 +61,7 @@ type Main struct {
 	serveErr chan error
 
 	closeOnce  sync.Once
+	webhookRegistry *webhooks.Registry
 	mu         sync.Mutex
 	components []Component
 	pgReady    chan struct{}

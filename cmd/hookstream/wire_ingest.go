@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/oschwald/maxminddb-golang/v2"
 
-	"github.com/hookstream/hookstream/eventstore"
 	"github.com/hookstream/hookstream/handlers"
 	"github.com/hookstream/hookstream/projections"
 	"github.com/hookstream/hookstream/streams/webhooks"
@@ -27,7 +25,10 @@ func buildIngest(ctx context.Context, m *Main) ([]handlers.Module, []Component, 
 	if err != nil {
 		return nil, nil, err
 	}
-	registry := webhooks.NewRegistry(webhooks.RegistryConfig{KV: kv, Sealer: m.Sealer(), Logger: m.Logger()})
+	registry, err := m.Webhooks(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	m.AddReadyCheck(handlers.ReadyCheck{Name: "ingest-cache", Required: true, Check: func(context.Context) (string, error) {
 		if err := registry.Ready(); err != nil {
 			return "", err
@@ -38,19 +39,13 @@ func buildIngest(ctx context.Context, m *Main) ([]handlers.Module, []Component, 
 	service := webhooks.NewService(webhooks.ServiceConfig{
 		KV: kv, Sealer: m.Sealer(), Appender: m.Store(), Schemas: webhooks.PGSchemas{Pool: m.Pool()}, Registry: registry,
 	})
-	comps := []Component{registry, retention}
+	comps := []Component{retention}
 
 	// Group commit: ingest appends through the Batcher (one atomic batch,
 	// one fsync, for many concurrent requests) unless turned off.
-	var appender handlers.Appender = m.Store()
-	switch strings.ToLower(m.Config.GroupCommit) {
-	case "on", "":
-		b := eventstore.NewBatcher(m.Store(), eventstore.BatcherConfig{Registerer: m.Registry(), Logger: m.Logger()})
-		comps = append(comps, b)
-		appender = b
-	case "off":
-	default:
-		return nil, nil, errors.New("HOOKSTREAM_GROUP_COMMIT must be on or off")
+	appender, err := m.Appender()
+	if err != nil {
+		return nil, nil, err
 	}
 
 	trusted, err := handlers.ParseCIDRList(m.Config.TrustedProxies)

@@ -11,7 +11,6 @@ import (
 	"github.com/hookstream/hookstream/projections"
 	"github.com/hookstream/hookstream/streams/pipeline"
 	"github.com/hookstream/hookstream/streams/schema"
-	"github.com/hookstream/hookstream/streams/webhooks"
 )
 
 // The pipeline area: the event type registry, filters and workflows APIs,
@@ -24,17 +23,21 @@ func buildPipeline(ctx context.Context, m *Main) ([]handlers.Module, []Component
 	// The pipeline follows the webhook configuration bucket with a registry
 	// of its own: it starts (fully loaded) before the consumer, and stays
 	// current through the bucket's KV watch like every node's.
-	kv, err := m.Store().KeyValue(ctx, webhooks.BucketDefault)
+	registry, err := m.Webhooks(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	registry := webhooks.NewRegistry(webhooks.RegistryConfig{KV: kv, Sealer: m.Sealer(), Logger: m.Logger()})
+	appender, err := m.Appender()
+	if err != nil {
+		return nil, nil, err
+	}
 
 	types := projections.NewEventTypes(m.Pool())
 	filters := projections.NewFilters(m.Pool())
 	schemas := pipeline.NewSchemas(eventTypeSource{types})
 	p, err := pipeline.New(pipeline.Config{
 		Store:    m.Store(),
+		Appender: appender,
 		Webhooks: registry,
 		Filters:  filterSource{filters},
 		Schemas:  schemas,
@@ -49,7 +52,7 @@ func buildPipeline(ctx context.Context, m *Main) ([]handlers.Module, []Component
 		handlers.NewFilters(handlers.FiltersConfig{Store: filters, Webhooks: registry}),
 		handlers.NewWorkflows(projections.NewWorkflows(m.Pool())),
 	}
-	return modules, []Component{registry, p}, nil
+	return modules, []Component{p}, nil
 }
 
 // eventTypeSource adapts projections.EventTypes to pipeline.EventTypeSource.
