@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -116,18 +117,24 @@ func likePattern(s string) string {
 	return "%" + r.Replace(strings.ToLower(s)) + "%"
 }
 
-// args validates f and returns the positional arguments of the filter
-// part ($1–$10) shared by ListEvents and ExportEvents.
-func (e *Events) args(ctx context.Context, f EventFilter) ([]any, error) {
+// eventQuery is a validated filter: the conditions that are present, each
+// with its own parameter. Only present filters reach the SQL (no
+// "$n IS NULL OR …" catch-alls, no status = ANY), so the planner can order
+// by the (tenant_id, status, created_at DESC, id DESC) index and use the
+// trigram and jsonb_path_ops indexes for q and path.
+type eventQuery struct {
+	f        EventFilter
+	statuses []string
+	like     string
+	// predicate is a JSONPath predicate (@@), filterPath a filter path (@?).
+	predicate, filterPath string
+}
+
+// validate checks f and returns its query.
+func (e *Events) validate(ctx context.Context, f EventFilter) (eventQuery, error) {
 	var fields []hookstream.FieldError
-	args := make([]any, 11)
-	args[0] = f.TenantID
-	if f.WebhookID != "" {
-		args[1] = f.WebhookID
-	}
-	if f.WorkflowID != "" {
-		args[2] = f.WorkflowID
-	}
+	eq := eventQuery{f: f}
+	seen := map[string]bool{}
 	for _, s := range f.Statuses {
 		ok := false
 		for _, v := range DeliveryStatuses {
@@ -135,16 +142,12 @@ func (e *Events) args(ctx context.Context, f EventFilter) ([]any, error) {
 		}
 		if !ok {
 			fields = append(fields, hookstream.FieldError{Field: "status", Message: fmt.Sprintf("unknown status %q (one of %s)", s, strings.Join(DeliveryStatuses, ", "))})
+			continue
 		}
-	}
-	if len(f.Statuses) > 0 {
-		args[3] = f.Statuses
-	}
-	if !f.From.IsZero() {
-		args[4] = f.From
-	}
-	if !f.To.IsZero() {
-		args[5] = f.To
+		if !seen[s] {
+			seen[s] = true
+			eq.statuses = append(eq.statuses, s)
+		}
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		fields = append(fields, hookstream.FieldError{Field: "from", Message: "from must be before to"})
@@ -153,25 +156,98 @@ func (e *Events) args(ctx context.Context, f EventFilter) ([]any, error) {
 		if len(f.Q) > 1000 {
 			fields = append(fields, hookstream.FieldError{Field: "q", Message: "at most 1000 characters"})
 		}
-		args[6] = likePattern(f.Q)
+		eq.like = likePattern(f.Q)
 	}
 	if f.Path != "" {
 		if err := e.checkPath(ctx, f.Path); err != nil {
 			var he *hookstream.Error
 			if !errors.As(err, &he) {
-				return nil, err
+				return eq, err
 			}
 			fields = append(fields, he.Fields...)
 		} else if strings.Contains(f.Path, "?") {
-			args[8] = f.Path // a filter path: matches when it selects something
+			eq.filterPath = f.Path // a filter path: matches when it selects something
 		} else {
-			args[7] = f.Path // a predicate
+			eq.predicate = f.Path
 		}
 	}
 	if len(fields) > 0 {
-		return nil, hookstream.Invalid(hookstream.EINVALID, "invalid event filter", fields...)
+		return eq, hookstream.Invalid(hookstream.EINVALID, "invalid event filter", fields...)
 	}
-	return args, nil
+	return eq, nil
+}
+
+// sqlBuilder collects positional parameters.
+type sqlBuilder struct {
+	args []any
+}
+
+func (b *sqlBuilder) arg(v any) string {
+	b.args = append(b.args, v)
+	return "$" + strconv.Itoa(len(b.args))
+}
+
+// conditions returns the WHERE conditions shared by every status branch.
+func (eq eventQuery) conditions(b *sqlBuilder, after *cursor) []string {
+	f := eq.f
+	conds := []string{"tenant_id = " + b.arg(f.TenantID) + "::uuid"}
+	if f.WebhookID != "" {
+		conds = append(conds, "webhook_id = "+b.arg(f.WebhookID)+"::uuid")
+	}
+	if f.WorkflowID != "" {
+		conds = append(conds, "workflow_id = "+b.arg(f.WorkflowID)+"::text")
+	}
+	if !f.From.IsZero() {
+		conds = append(conds, "created_at >= "+b.arg(f.From)+"::timestamptz")
+	}
+	if !f.To.IsZero() {
+		conds = append(conds, "created_at < "+b.arg(f.To)+"::timestamptz")
+	}
+	if eq.like != "" {
+		conds = append(conds, "body_text LIKE "+b.arg(eq.like)+"::text")
+	}
+	if eq.predicate != "" {
+		conds = append(conds, "body @@ "+b.arg(eq.predicate)+"::jsonpath")
+	}
+	if eq.filterPath != "" {
+		conds = append(conds, "body @? "+b.arg(eq.filterPath)+"::jsonpath")
+	}
+	if after != nil {
+		conds = append(conds, "(created_at, id) < ("+b.arg(after.T)+"::timestamptz, "+b.arg(after.ID)+"::uuid)")
+	}
+	return conds
+}
+
+// sql returns the query and its parameters, newest first; limit 0: all.
+// Several statuses become a UNION ALL of one branch per status, each an
+// ordered scan of the composite index, merged (Merge Append).
+func (eq eventQuery) sql(after *cursor, limit int) (string, []any) {
+	b := &sqlBuilder{}
+	conds := eq.conditions(b, after)
+	cols := q("EventColumns")
+	const order = " ORDER BY created_at DESC, id DESC"
+	lim := ""
+	if limit > 0 {
+		lim = " LIMIT " + b.arg(limit)
+	}
+	branch := func(status string) string {
+		c := conds
+		if status != "" {
+			c = append(c[:len(c):len(c)], "status = "+b.arg(status)+"::text")
+		}
+		return "SELECT " + cols + " FROM webhook_events WHERE " + strings.Join(c, " AND ")
+	}
+	switch len(eq.statuses) {
+	case 0:
+		return branch("") + order + lim, b.args
+	case 1:
+		return branch(eq.statuses[0]) + order + lim, b.args
+	}
+	parts := make([]string, len(eq.statuses))
+	for i, s := range eq.statuses {
+		parts[i] = "(" + branch(s) + order + lim + ")"
+	}
+	return "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") e" + order + lim, b.args
 }
 
 // checkPath lets PostgreSQL parse the JSONPath (the same parser that runs
@@ -220,21 +296,20 @@ func (e *Events) ListEvents(ctx context.Context, f EventFilter) ([]DeliveryEvent
 	if f.Limit > EventsLimitMax {
 		return nil, "", hookstream.Invalid(hookstream.EINVALID, "invalid limit", hookstream.FieldError{Field: "limit", Message: fmt.Sprintf("at most %d", EventsLimitMax)})
 	}
-	args, err := e.args(ctx, f)
+	eq, err := e.validate(ctx, f)
 	if err != nil {
 		return nil, "", err
 	}
-	var ct, cid any
+	var after *cursor
 	if f.Cursor != "" {
 		c, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return nil, "", err
 		}
-		ct, cid = c.T, c.ID
+		after = &c
 	}
-	args[9], args[10] = ct, cid
-	args = append(args, f.Limit+1)
-	rows, err := e.pool.Query(ctx, q("ListEvents"), args...)
+	sql, args := eq.sql(after, f.Limit+1)
+	rows, err := e.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list events: %w", translate(err))
 	}
@@ -290,16 +365,16 @@ func (e *Events) Event(ctx context.Context, tenantID, id string) (DeliveryEvent,
 // memory stays constant at any size). Masks are applied. Limit and Cursor
 // are ignored.
 func (e *Events) ExportEvents(ctx context.Context, f EventFilter, fn func(*DeliveryEvent) error) error {
-	args, err := e.args(ctx, f)
+	eq, err := e.validate(ctx, f)
 	if err != nil {
 		return err
 	}
-	args = args[:9]
+	sql, args := eq.sql(nil, 0)
 	masks, err := loadMasks(ctx, e.pool, f.TenantID)
 	if err != nil {
 		return err
 	}
-	rows, err := e.pool.Query(ctx, q("ExportEvents"), args...)
+	rows, err := e.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return fmt.Errorf("export events: %w", translate(err))
 	}
