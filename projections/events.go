@@ -230,24 +230,26 @@ func (eq eventQuery) sql(after *cursor, limit int) (string, []any) {
 	if limit > 0 {
 		lim = " LIMIT " + b.arg(limit)
 	}
-	branch := func(status string) string {
+	branch := func(status, sel string) string {
 		c := conds
 		if status != "" {
 			c = append(c[:len(c):len(c)], "status = "+b.arg(status)+"::text")
 		}
-		return "SELECT " + cols + " FROM webhook_events WHERE " + strings.Join(c, " AND ")
+		return "SELECT " + sel + " FROM webhook_events WHERE " + strings.Join(c, " AND ")
 	}
 	switch len(eq.statuses) {
 	case 0:
-		return branch("") + order + lim, b.args
+		return branch("", cols) + order + lim, b.args
 	case 1:
-		return branch(eq.statuses[0]) + order + lim, b.args
+		return branch(eq.statuses[0], cols) + order + lim, b.args
 	}
+	// The branches select whole rows, so the merge is on the indexed
+	// columns themselves (not their text forms).
 	parts := make([]string, len(eq.statuses))
 	for i, s := range eq.statuses {
-		parts[i] = "(" + branch(s) + order + lim + ")"
+		parts[i] = "(" + branch(s, "*") + order + lim + ")"
 	}
-	return "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") e" + order + lim, b.args
+	return "SELECT " + cols + " FROM (" + strings.Join(parts, " UNION ALL ") + ") webhook_events" + order + lim, b.args
 }
 
 // checkPath lets PostgreSQL parse the JSONPath (the same parser that runs

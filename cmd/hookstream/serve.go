@@ -267,6 +267,13 @@ func (m *Main) bootstrap(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if n := m.Config.MaxReplays; n != tenant.MaxReplays && n > 0 && n <= hookstream.MaxReplaysHardCap && tenant.MaxReplays == hookstream.MaxReplaysDefault {
+		// HOOKSTREAM_MAX_REPLAYS is the default for tenants that kept the
+		// built-in default; a tenant's own setting wins.
+		if _, err := m.accounts.SetMaxReplays(ctx, tenant.ID, n); err != nil {
+			return err
+		}
+	}
 	if tok := m.Config.BootstrapToken; tok != "" {
 		m.AdminToken = tok
 		return m.accounts.EnsureToken(ctx, tenant.ID, "bootstrap", hookstream.RoleAdmin, tok)

@@ -24,7 +24,7 @@ func buildProjections(_ context.Context, m *Main) ([]handlers.Module, []Componen
 			Logger:        m.Logger(),
 			WaitReadyFunc: m.WaitPostgres,
 		},
-		Projections: []projections.Projection{projections.DeliveryLog{}, projections.Webhooks{}},
+		Projections: []projections.Projection{projections.DeliveryLog{}, projections.Webhooks{}, projections.ReplayAudit{}},
 		Registry:    m.Registry(),
 	})
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/hookstream/hookstream/projections"
 	"github.com/hookstream/hookstream/streams/replay"
 	"github.com/hookstream/hookstream/streams/schema"
-	"github.com/hookstream/hookstream/streams/webhooks"
 )
 
 // The replay area: single and batch replays, the replay audit projection,
@@ -26,11 +25,10 @@ var (
 func buildReplay(ctx context.Context, m *Main) ([]handlers.Module, []Component, error) {
 	// Edited bodies are validated with the webhook's compiled event type,
 	// from a registry following the webhook configuration bucket.
-	kv, err := m.Store().KeyValue(ctx, webhooks.BucketDefault)
+	registry, err := m.Webhooks(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	registry := webhooks.NewRegistry(webhooks.RegistryConfig{KV: kv, Sealer: m.Sealer(), Logger: m.Logger()})
 	lookup := func(tenantID, webhookID string) (hookstream.Webhook, *schema.Validator, bool) {
 		e, ok := registry.Entry(tenantID, webhookID)
 		if !ok {
@@ -52,15 +50,8 @@ func buildReplay(ctx context.Context, m *Main) ([]handlers.Module, []Component, 
 	if err != nil {
 		return nil, nil, err
 	}
-	// The replay_audit projection runs under the projections runner
-	// (checkpoint in the same transaction, one active runner across nodes).
-	audit, err := projections.NewRunner(projections.RunnerConfig{
-		Pool: m.Pool(), Store: m.Store(), Projection: projections.ReplayAudit{},
-		Logger: m.Logger(), WaitReadyFunc: m.WaitPostgres,
-	})
-	if err != nil {
-		return nil, nil, err
-	}
+	// The replay_audit projection runs with the others under the
+	// projections manager (wire_projections.go).
 	mask := func(tenantID, webhookID string, data json.RawMessage) json.RawMessage {
 		e, ok := registry.Entry(tenantID, webhookID)
 		if !ok || len(e.MaskPaths) == 0 {
@@ -82,5 +73,5 @@ func buildReplay(ctx context.Context, m *Main) ([]handlers.Module, []Component, 
 		return out
 	}
 	mod := &handlers.ReplayModule{Service: svc, Jobs: jobs, Audit: replays, Store: m.Store(), MaskFunc: mask}
-	return []handlers.Module{mod}, []Component{registry, audit, jobs}, nil
+	return []handlers.Module{mod}, []Component{jobs}, nil
 }

@@ -4,7 +4,7 @@ SELECT $1::jsonpath IS NOT NULL;
 -- name: TenantMaskPaths
 SELECT id::text, ARRAY(SELECT jsonb_array_elements_text(config->'maskPaths'))
 FROM webhooks
-WHERE tenant_id = $1 AND jsonb_typeof(config->'maskPaths') = 'array' AND jsonb_array_length(config->'maskPaths') > 0;
+WHERE tenant_id = $1 AND jsonb_typeof(config->'maskPaths') = 'array' AND config->'maskPaths' <> '[]'::jsonb;
 
 -- EventColumns is the select list of ListEvents and ExportEvents, whose
 -- WHERE clause Events builds from the filters present (see eventQuery).
