@@ -3,7 +3,7 @@ package handlers
 import (
 	"net"
 	"net/http"
-	"net/http/pprof" //nolint:gosec // G108: http.DefaultServeMux is never served; the routes below are mounted explicitly, admin-only and loopback-only.
+	"net/http/pprof" // routes mounted explicitly below (admin, loopback); http.DefaultServeMux is never served
 	"net/netip"
 	"slices"
 

@@ -46,14 +46,14 @@ func (DeliveryLog) Reset(ctx context.Context, tx pgx.Tx) error {
 }
 
 type derivedData struct {
-	EventID     string `json:"eventId"`
+	EventID string `json:"eventId"`
 	// OriginalEventID is webhook.duplicate's reference.
 	OriginalEventID string `json:"originalEventId"`
-	Reason      string `json:"reason"`
-	Error       string `json:"error"`
-	ExecutionID string `json:"executionId"`
-	WorkflowID  string `json:"workflowId"`
-	Trigger     *struct {
+	Reason          string `json:"reason"`
+	Error           string `json:"error"`
+	ExecutionID     string `json:"executionId"`
+	WorkflowID      string `json:"workflowId"`
+	Trigger         *struct {
 		EventID string `json:"eventId"`
 	} `json:"trigger"`
 }
@@ -118,7 +118,7 @@ type deliveryBatch struct {
 	rounds [][]deliveryUpdate
 	// seen counts the updates queued per target: the round of the next.
 	seen       map[string]int
-	dupes      map[string]*[2]string // target → {tenant}, counted in dupeN
+	dupes      map[string]*[2]string // target|tenant → {target, tenant}, counted in dupeN
 	dupeN      map[string]int
 	dupeOrder  []string
 	stats      map[string]*statAcc
@@ -330,12 +330,12 @@ func (a *deliveryBatch) queue() *pgx.Batch {
 		var (
 			ids, tenants, webhooks, workflows, executions, methods = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 			headers, queries, metadata, texts, ctypes, statuses    = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-			errs, reasons, deliveries, encs                         = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-			bodies, replayOf                                        = make([]*string, n), make([]*string, n)
-			respStatus, replayCounts, priorities, dupes             = make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
-			seqs                                                    = make([]int64, n)
-			created                                                 = make([]time.Time, n)
-			processed                                               = make([]*time.Time, n)
+			errs, reasons, deliveries, encs                        = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+			bodies, replayOf                                       = make([]*string, n), make([]*string, n)
+			respStatus, replayCounts, priorities, dupes            = make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
+			seqs                                                   = make([]int64, n)
+			created                                                = make([]time.Time, n)
+			processed                                              = make([]*time.Time, n)
 		)
 		for i, r := range a.rows {
 			ids[i], tenants[i], webhooks[i], workflows[i], executions[i], methods[i] = r.id, r.tenant, r.webhook, r.workflow, r.execution, r.method

@@ -225,7 +225,8 @@ func (eq eventQuery) sql(after *cursor, limit int) (string, []any) {
 	b := &sqlBuilder{}
 	conds := eq.conditions(b, after)
 	cols := q("EventColumns")
-	const order = " ORDER BY created_at DESC, id DESC"
+	// Qualified: a bare "id" would name the output column id::text.
+	const order = " ORDER BY webhook_events.created_at DESC, webhook_events.id DESC"
 	lim := ""
 	if limit > 0 {
 		lim = " LIMIT " + b.arg(limit)

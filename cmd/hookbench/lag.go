@@ -169,8 +169,7 @@ func measureLag(ctx context.Context, dsn string, rate float64, dur, drainLimit t
 	load, err := OpenLoop(ctx, OpenLoopConfig{Name: "projection lag", Rate: rate, Duration: dur, OnAccepted: tr.Add}, op)
 	if err != nil {
 		stopPoll()
-		<-pollErr
-		return nil, nil, err
+		return nil, nil, errors.Join(err, <-pollErr)
 	}
 	res := &LagResult{Rate: rate, Duration: dur, Backlog: tr.backlog()}
 	stopAt := time.Now()
@@ -187,8 +186,7 @@ func measureLag(ctx context.Context, dsn string, rate float64, dur, drainLimit t
 			return nil, load, fmt.Errorf("lag: poll webhook_events: %w", err)
 		case <-ctx.Done():
 			stopPoll()
-			<-pollErr
-			return nil, load, ctx.Err()
+			return nil, load, errors.Join(ctx.Err(), <-pollErr)
 		case <-time.After(lagPollInterval):
 		}
 	}
@@ -218,3 +216,30 @@ func measureLag(ctx context.Context, dsn string, rate float64, dur, drainLimit t
 }
 
 var errNoDSN = errors.New("no database URL to poll webhook_events")
+
+// waitProjected waits (up to limit) until webhook_events holds n rows of
+// the webhook, so that the lag run does not start behind the backlog a
+// previous closed-loop run left; it returns how long that took.
+func waitProjected(ctx context.Context, dsn, webhookID string, n int, limit time.Duration) (time.Duration, error) {
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer pool.Close()
+	start := time.Now()
+	for {
+		var got int
+		err := pool.QueryRow(ctx, `SELECT count(*) FROM webhook_events WHERE webhook_id = $1::uuid`, webhookID).Scan(&got)
+		if err == nil && got >= n {
+			return time.Since(start), nil
+		}
+		if time.Since(start) > limit {
+			return time.Since(start), fmt.Errorf("webhook_events holds %d of %d rows after %s (%v)", got, n, limit, err)
+		}
+		select {
+		case <-ctx.Done():
+			return time.Since(start), ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

@@ -48,7 +48,8 @@ func startEchoLimit(t Target) (*echoLimit, error) {
 		}
 		return c.JSON(http.StatusAccepted, ingestAnswer{EventID: eventstore.NewID()})
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("echo limit: %w", err)
 	}
@@ -98,7 +99,7 @@ func startJSLimit(ctx context.Context, dir string, bodySize int) (*jsLimit, erro
 	ev := eventstore.NewEvent(hookstream.EventWebhookReceived)
 	ev.TenantID, ev.WebhookID = eventstore.NewID(), eventstore.NewID()
 	body := benchBody("evt_limit", bodySize)
-	data, _ := json.Marshal(hookstream.ReceivedData{
+	data, err := json.Marshal(hookstream.ReceivedData{
 		Method: http.MethodPost, Path: "/api/v1/webhooks/limit", ContentType: "application/json",
 		Headers:   map[string][]string{"Content-Type": {"application/json"}, "User-Agent": {"hookbench/1"}, "X-Hub-Signature-256": {"sha256=" + strings.Repeat("0", 64)}},
 		Body:      body,
@@ -106,6 +107,10 @@ func startJSLimit(ctx context.Context, dir string, bodySize int) (*jsLimit, erro
 		Auth:      hookstream.AuthResult{Type: "signature", Scheme: verify.SchemeGitHub, Verified: true},
 		Metadata:  map[string]any{"sourceIp": "127.0.0.1", "bodyBytes": len(body)},
 	})
+	if err != nil {
+		l.Stop()
+		return nil, err
+	}
 	ev.Data = data
 	if l.payload, err = json.Marshal(ev); err != nil {
 		l.Stop()

@@ -155,7 +155,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprint(stdout, "\n"+md)
 	out := filepath.Join(b.repo, o.Out)
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err == nil {
-		if err := os.WriteFile(out, []byte(md), 0o644); err != nil {
+		if err := os.WriteFile(out, []byte(md), 0o644); err != nil { //nolint:gosec // G306: a public report, committed to the repository
 			fmt.Fprintln(stderr, "hookbench: write summary:", err)
 			return 1
 		}
@@ -455,6 +455,12 @@ func (b *bench) serverRun(ctx context.Context, gc string, in *IngestRun, rep *Re
 	rate := b.o.Rate
 	if rate <= 0 {
 		rate = max(float64(int(res.Rate()/2/10))*10, 20)
+	}
+	b.logf("projection lag: waiting for the closed-loop run's %d events to be projected", lc.Accepted)
+	if waited, err := waitProjected(ctx, dsn, wh.ID, lc.Accepted, 3*time.Minute); err != nil {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("before the lag run the projection had not caught up with the closed-loop run: %v", err))
+	} else {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("the projection caught up with the closed-loop run's %d events %s after it ended; the lag run started then", lc.Accepted, fmtDur(waited)))
 	}
 	b.logf("projection lag: open loop %.0f/s for %s", rate, b.o.LagDuration)
 	lag, load, err := measureLag(ctx, dsn, rate, b.o.LagDuration, drainLimit(b.o), op)

@@ -33,7 +33,8 @@ func buildServer(ctx context.Context, repo, out string) error {
 
 // freePort returns a free TCP port on 127.0.0.1.
 func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
@@ -99,7 +100,8 @@ func startServer(ctx context.Context, cfg serverConfig) (*serverProc, error) {
 		"HOOKSTREAM_PPROF=1",
 		"HOOKSTREAM_LOG_LEVEL=warn",
 	)
-	cmd := exec.Command(cfg.Bin, "serve")
+	// Not cancelled with ctx: Stop shuts it down in order (SIGTERM) instead.
+	cmd := exec.CommandContext(context.WithoutCancel(ctx), cfg.Bin, "serve")
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Own process group (a terminal's Ctrl-C reaches only the bench, which
@@ -138,7 +140,7 @@ func (p *serverProc) waitReady(ctx context.Context, limit time.Duration) error {
 		}
 		select {
 		case <-p.exited:
-			return fmt.Errorf("hookstream serve exited (%v) before it was ready:\n%s", p.waitErr, p.LogTail(30))
+			return fmt.Errorf("hookstream serve exited (%w) before it was ready:\n%s", p.waitErr, p.LogTail(30))
 		case <-ctx.Done():
 			return fmt.Errorf("hookstream serve not ready after %s:\n%s", limit, p.LogTail(30))
 		case <-time.After(100 * time.Millisecond):
@@ -197,13 +199,16 @@ func createWebhook(ctx context.Context, base, token, scheme string, bodySize int
 		return Target{}, webhookInfo{}, err
 	}
 	suffix := newSigner(Target{}).prefix
-	reqBody, _ := json.Marshal(map[string]any{
+	reqBody, err := json.Marshal(map[string]any{
 		"name":            "hookbench " + scheme,
 		"path":            "bench-" + suffix,
 		"authType":        "signature",
 		"signatureScheme": scheme,
 		"secret":          secret,
 	})
+	if err != nil {
+		return Target{}, webhookInfo{}, err
+	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
