@@ -163,7 +163,7 @@ func TestReplaySingleEndToEnd(t *testing.T) {
 func TestReplayBatch100kKilledHalfway(t *testing.T) {
 	t.Parallel()
 	n := 100_000
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		n = 10_000
 	}
 	dir := t.TempDir()
