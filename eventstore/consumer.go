@@ -128,16 +128,32 @@ func (s *Store) DeleteConsumer(ctx context.Context, stream, durable string) erro
 	return nil
 }
 
-// Fetch waits up to wait for at most n messages. It returns an empty slice
-// when none arrived.
+// Fetch returns at most n messages: at once what is available, otherwise
+// the first message to arrive within wait (so an idle consumer reacts in
+// milliseconds, and a busy one still gets full batches). It returns an
+// empty slice when none arrived.
 func (c *Consumer) Fetch(ctx context.Context, n int, wait time.Duration) ([]Msg, error) {
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 		wait = max(time.Until(dl), time.Millisecond)
 	}
-	batch, err := c.cons.Fetch(n, jetstream.FetchMaxWait(wait))
+	batch, err := c.cons.FetchNoWait(n)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", c.stream, translate(err))
 	}
+	out, err := c.collect(batch)
+	if len(out) > 0 || err != nil {
+		return out, err
+	}
+	// Nothing pending: wait for the next message (a pull request for one
+	// message completes as soon as it arrives).
+	batch, err = c.cons.Fetch(1, jetstream.FetchMaxWait(wait))
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", c.stream, translate(err))
+	}
+	return c.collect(batch)
+}
+
+func (c *Consumer) collect(batch jetstream.MessageBatch) ([]Msg, error) {
 	var out []Msg
 	for m := range batch.Messages() {
 		md, err := m.Metadata()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -154,7 +155,9 @@ func (a *deliveryBatch) add(ev *hookstream.Event) error {
 		}
 		a.addRow(&deliveryRow{id: ev.ID, tenant: ev.TenantID, webhook: ev.WebhookID, workflow: ev.WorkflowID,
 			method: d.Method, headers: jsonOr(d.Headers, "{}"), query: jsonOr(d.Query, "{}"), body: jsonParam(body),
-			bodyText: bodyText, contentType: d.ContentType, status: "received", deliveryID: d.DeliveryID,
+			// A webhook.received is stored only once ingest (or the replay
+			// API) answered 202 Accepted for it.
+			bodyText: bodyText, contentType: d.ContentType, status: "received", responseStatus: http.StatusAccepted, deliveryID: d.DeliveryID,
 			replayOf: replayOf, replayCount: ev.ReplayCount, priority: int(ev.Priority), metadata: jsonOr(d.Metadata, "{}"),
 			seq: seq, created: ev.Time, bodyEncoding: enc})
 		s := a.stats[ev.WebhookID]
