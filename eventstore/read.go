@@ -33,32 +33,9 @@ var ErrStopRead = errors.New("stop read")
 // position up to StopSeq with an ordered (ephemeral) consumer. fn's error
 // ends the read and is returned (ErrStopRead: nil).
 func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(*hookstream.Event) error) error {
-	st, err := s.js.Stream(ctx, opts.Stream)
-	if err != nil {
-		return fmt.Errorf("stream %s: %w", opts.Stream, translate(err))
-	}
-	stop := opts.StopSeq
-	if stop == 0 {
-		info, err := st.Info(ctx)
-		if err != nil {
-			return fmt.Errorf("stream info %s: %w", opts.Stream, translate(err))
-		}
-		stop = info.State.LastSeq
-	}
-	if stop == 0 || (opts.StartSeq > stop) {
-		return nil
-	}
-	cc := jetstream.OrderedConsumerConfig{FilterSubjects: opts.Subjects, DeliverPolicy: jetstream.DeliverAllPolicy}
-	switch {
-	case opts.StartSeq > 0:
-		cc.DeliverPolicy, cc.OptStartSeq = jetstream.DeliverByStartSequencePolicy, opts.StartSeq
-	case !opts.StartTime.IsZero():
-		t := opts.StartTime
-		cc.DeliverPolicy, cc.OptStartTime = jetstream.DeliverByStartTimePolicy, &t
-	}
-	cons, err := st.OrderedConsumer(ctx, cc)
-	if err != nil {
-		return fmt.Errorf("ordered consumer %s: %w", opts.Stream, translate(err))
+	cons, stop, err := s.orderedConsumer(ctx, opts, false)
+	if err != nil || cons == nil {
+		return err
 	}
 	for {
 		batch, err := cons.FetchNoWait(512)
@@ -80,6 +57,39 @@ func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(*hookstream.
 			return ctx.Err()
 		}
 	}
+}
+
+// orderedConsumer creates the ordered consumer of a Read or Scan and
+// resolves the stop sequence; a nil consumer means there is nothing to read.
+func (s *Store) orderedConsumer(ctx context.Context, opts ReadOptions, headersOnly bool) (jetstream.Consumer, uint64, error) {
+	st, err := s.js.Stream(ctx, opts.Stream)
+	if err != nil {
+		return nil, 0, fmt.Errorf("stream %s: %w", opts.Stream, translate(err))
+	}
+	stop := opts.StopSeq
+	if stop == 0 {
+		info, err := st.Info(ctx)
+		if err != nil {
+			return nil, 0, fmt.Errorf("stream info %s: %w", opts.Stream, translate(err))
+		}
+		stop = info.State.LastSeq
+	}
+	if stop == 0 || opts.StartSeq > stop {
+		return nil, 0, nil
+	}
+	cc := jetstream.OrderedConsumerConfig{FilterSubjects: opts.Subjects, DeliverPolicy: jetstream.DeliverAllPolicy, HeadersOnly: headersOnly}
+	switch {
+	case opts.StartSeq > 0:
+		cc.DeliverPolicy, cc.OptStartSeq = jetstream.DeliverByStartSequencePolicy, opts.StartSeq
+	case !opts.StartTime.IsZero():
+		t := opts.StartTime
+		cc.DeliverPolicy, cc.OptStartTime = jetstream.DeliverByStartTimePolicy, &t
+	}
+	cons, err := st.OrderedConsumer(ctx, cc)
+	if err != nil {
+		return nil, 0, fmt.Errorf("ordered consumer %s: %w", opts.Stream, translate(err))
+	}
+	return cons, stop, nil
 }
 
 // readBatch feeds one fetched batch to fn; done is true when the read is over.

@@ -15,32 +15,9 @@ import (
 // headers-only. Counting a time range of a subject costs no decoding.
 // fn's error ends the scan and is returned (ErrStopRead: nil).
 func (s *Store) Scan(ctx context.Context, opts ReadOptions, fn func(seq uint64, stored time.Time) error) error {
-	st, err := s.js.Stream(ctx, opts.Stream)
-	if err != nil {
-		return fmt.Errorf("stream %s: %w", opts.Stream, translate(err))
-	}
-	stop := opts.StopSeq
-	if stop == 0 {
-		info, err := st.Info(ctx)
-		if err != nil {
-			return fmt.Errorf("stream info %s: %w", opts.Stream, translate(err))
-		}
-		stop = info.State.LastSeq
-	}
-	if stop == 0 || opts.StartSeq > stop {
-		return nil
-	}
-	cc := jetstream.OrderedConsumerConfig{FilterSubjects: opts.Subjects, DeliverPolicy: jetstream.DeliverAllPolicy, HeadersOnly: true}
-	switch {
-	case opts.StartSeq > 0:
-		cc.DeliverPolicy, cc.OptStartSeq = jetstream.DeliverByStartSequencePolicy, opts.StartSeq
-	case !opts.StartTime.IsZero():
-		t := opts.StartTime
-		cc.DeliverPolicy, cc.OptStartTime = jetstream.DeliverByStartTimePolicy, &t
-	}
-	cons, err := st.OrderedConsumer(ctx, cc)
-	if err != nil {
-		return fmt.Errorf("ordered consumer %s: %w", opts.Stream, translate(err))
+	cons, stop, err := s.orderedConsumer(ctx, opts, true)
+	if err != nil || cons == nil {
+		return err
 	}
 	for {
 		batch, err := cons.FetchNoWait(1024)

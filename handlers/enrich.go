@@ -128,10 +128,10 @@ func (en *enricher) userAgent(raw string) map[string]any {
 		return out
 	}
 	ua := en.ua.Parse(raw)
-	out["browser"] = ua.GetBrowser()
-	out["browserVersion"] = ua.GetVersion()
-	out["os"] = ua.GetOS()
-	out["device"] = ua.GetDevice()
+	out["browser"] = string(ua.Browser())
+	out["browserVersion"] = ua.BrowserVersion()
+	out["os"] = string(ua.OS())
+	out["device"] = string(ua.Device())
 	out["bot"] = ua.IsBot()
 	return out
 }

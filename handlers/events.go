@@ -226,7 +226,10 @@ func (m *EventsModule) export(c echo.Context) error {
 
 func csvRow(ev *projections.DeliveryEvent) []string {
 	js := func(v any) string {
-		raw, _ := json.Marshal(v)
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return ""
+		}
 		return string(raw)
 	}
 	pt := ""

@@ -352,7 +352,10 @@ func (in *Ingest) duplicate(ctx context.Context, wh hookstream.Webhook, ar event
 		return ""
 	}
 	ev := in.newEvent(hookstream.EventWebhookDuplicate, wh)
-	ev.Data, _ = json.Marshal(hookstream.DuplicateData{EventID: orig.ID, OriginalSeq: ar.Seq, DeliveryID: deliveryID})
+	if ev.Data, err = json.Marshal(hookstream.DuplicateData{EventID: orig.ID, OriginalSeq: ar.Seq, DeliveryID: deliveryID}); err != nil {
+		in.cfg.Logger.WarnContext(ctx, "duplicate: count not recorded", slog.String("webhook_id", wh.ID), slog.String("error", err.Error()))
+		return orig.ID
+	}
 	if _, err := in.cfg.Appender.Append(ctx, ev, eventstore.AppendOptions{TTL: in.ttl(wh.TenantID)}); err != nil {
 		in.cfg.Logger.WarnContext(ctx, "duplicate: count not recorded", slog.String("webhook_id", wh.ID), slog.String("error", err.Error()))
 	}
@@ -507,7 +510,11 @@ func (in *Ingest) reject(ctx context.Context, a *attempt, err error) error {
 		data.Errors = ae.Fields
 	}
 	ev := in.newEvent(hookstream.EventWebhookRejected, wh)
-	ev.Data, _ = json.Marshal(data)
+	var merr error
+	if ev.Data, merr = json.Marshal(data); merr != nil {
+		in.cfg.Logger.WarnContext(ctx, "webhook.rejected not recorded", slog.String("webhook_id", wh.ID), slog.String("error", merr.Error()))
+		return err
+	}
 	if _, tr := ctx.Value(testRunKey{}).(TestRun); tr && ctx.Value(testRunKey{}).(TestRun).DryRun {
 		return err
 	}

@@ -148,9 +148,9 @@ func isBinaryType(mt string) bool {
 }
 
 // jsonTooDeep reports whether JSON text nests objects and arrays deeper
-// than max ({} is depth 1). It scans bytes with a counter, never recursing,
+// than maxDepth ({} is depth 1). It scans bytes with a counter, never recursing,
 // so any depth is safe; it does not validate (json.Valid does, after).
-func jsonTooDeep(data []byte, max int) bool {
+func jsonTooDeep(data []byte, maxDepth int) bool {
 	depth := 0
 	inString, escaped := false, false
 	for _, c := range data {
@@ -170,7 +170,7 @@ func jsonTooDeep(data []byte, max int) bool {
 			inString = true
 		case '{', '[':
 			depth++
-			if depth > max {
+			if depth > maxDepth {
 				return true
 			}
 		case '}', ']':

@@ -275,7 +275,10 @@ func (h *Webhooks) update(c echo.Context) error {
 }
 
 func webhookJSON(w hookstream.Webhook) map[string]any {
-	raw, _ := json.Marshal(w)
+	raw, err := json.Marshal(w)
+	if err != nil {
+		return nil
+	}
 	var m map[string]any
 	_ = json.Unmarshal(raw, &m)
 	return m

@@ -349,7 +349,7 @@ func (in *webhookInput) secrets(prev hookstream.WebhookSecrets) (hookstream.Webh
 			sec.Secret, sec.GraceSecret, sec.GraceUntil = *in.secret, "", nil
 			shown["secret"] = sec.Secret
 		}
-		if sec.Secret == "" && !(w.SignatureScheme == verify.SchemeStandardWebhooks && sec.PublicKey != "") {
+		if sec.Secret == "" && (w.SignatureScheme != verify.SchemeStandardWebhooks || sec.PublicKey == "") {
 			s, err := verify.GenerateSecret(w.SignatureScheme)
 			if err != nil {
 				return sec, nil, err

@@ -141,7 +141,7 @@ func normID(s string) string {
 }
 
 func (a *deliveryBatch) add(ev *hookstream.Event) error {
-	seq := int64(ev.Sequence) //nolint:gosec // positive
+	seq := int64(ev.Sequence) // positive
 	switch ev.Type {
 	case hookstream.EventWebhookReceived:
 		var d hookstream.ReceivedData
@@ -154,11 +154,11 @@ func (a *deliveryBatch) add(ev *hookstream.Event) error {
 			replayOf = &ev.ReplayOf
 		}
 		a.addRow(&deliveryRow{id: ev.ID, tenant: ev.TenantID, webhook: ev.WebhookID, workflow: ev.WorkflowID,
-			method: d.Method, headers: jsonOr(d.Headers, "{}"), query: jsonOr(d.Query, "{}"), body: jsonParam(body),
+			method: d.Method, headers: jsonObject(d.Headers), query: jsonObject(d.Query), body: jsonParam(body),
 			// A webhook.received is stored only once ingest (or the replay
 			// API) answered 202 Accepted for it.
 			bodyText: bodyText, contentType: d.ContentType, status: "received", responseStatus: http.StatusAccepted, deliveryID: d.DeliveryID,
-			replayOf: replayOf, replayCount: ev.ReplayCount, priority: int(ev.Priority), metadata: jsonOr(d.Metadata, "{}"),
+			replayOf: replayOf, replayCount: ev.ReplayCount, priority: int(ev.Priority), metadata: jsonObject(d.Metadata),
 			seq: seq, created: ev.Time, bodyEncoding: enc})
 		s := a.stats[ev.WebhookID]
 		if s == nil {
@@ -175,15 +175,18 @@ func (a *deliveryBatch) add(ev *hookstream.Event) error {
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
 			return err
 		}
-		raw, _ := json.Marshal(d.Body)
+		raw, err := json.Marshal(d.Body)
+		if err != nil {
+			return err
+		}
 		body, bodyText, _ := bodyColumns(raw, "")
 		if !d.Truncated && json.Valid([]byte(d.Body)) {
 			body = []byte(sanitizeJSON(d.Body))
 		}
 		a.addRow(&deliveryRow{id: ev.ID, tenant: ev.TenantID, webhook: ev.WebhookID, workflow: ev.WorkflowID,
-			method: d.Method, headers: jsonOr(d.Headers, "{}"), query: jsonOr(d.Query, "{}"), body: jsonParam(body),
+			method: d.Method, headers: jsonObject(d.Headers), query: jsonObject(d.Query), body: jsonParam(body),
 			bodyText: bodyText, status: "rejected", responseStatus: d.Status, errorMessage: d.Reason,
-			metadata: jsonOr(d.Metadata, "{}"), seq: seq, created: ev.Time, priority: int(ev.Priority), replayCount: ev.ReplayCount})
+			metadata: jsonObject(d.Metadata), seq: seq, created: ev.Time, priority: int(ev.Priority), replayCount: ev.ReplayCount})
 	case hookstream.EventWebhookFiltered, hookstream.EventWebhookProcessed, hookstream.EventWebhookFailed,
 		hookstream.EventWebhookDuplicate, hookstream.EventWorkflowTriggered:
 		var d derivedData
@@ -325,7 +328,7 @@ func (a *deliveryBatch) queue() *pgx.Batch {
 		targets, tenants, counts := make([]string, 0, len(a.dupeOrder)), make([]string, 0, len(a.dupeOrder)), make([]int32, 0, len(a.dupeOrder))
 		for _, k := range a.dupeOrder {
 			d := a.dupes[k]
-			targets, tenants, counts = append(targets, d[0]), append(tenants, d[1]), append(counts, int32(a.dupeN[k])) //nolint:gosec // ≤ batch size
+			targets, tenants, counts = append(targets, d[0]), append(tenants, d[1]), append(counts, int32(a.dupeN[k])) // ≤ batch size
 		}
 		b.Queue(q("CountDuplicatesBatch"), targets, tenants, counts)
 	}
@@ -345,7 +348,7 @@ func (a *deliveryBatch) queue() *pgx.Batch {
 			headers[i], queries[i], metadata[i], texts[i], ctypes[i], statuses[i] = r.headers, r.query, r.metadata, r.bodyText, r.contentType, r.status
 			errs[i], reasons[i], deliveries[i], encs[i] = r.errorMessage, r.filteredReason, r.deliveryID, r.bodyEncoding
 			bodies[i], replayOf[i] = r.body, r.replayOf
-			respStatus[i], replayCounts[i], priorities[i], dupes[i] = int32(r.responseStatus), int32(r.replayCount), int32(r.priority), int32(r.dupes) //nolint:gosec // small
+			respStatus[i], replayCounts[i], priorities[i], dupes[i] = int32(r.responseStatus), int32(r.replayCount), int32(r.priority), int32(r.dupes) // small
 			seqs[i], created[i], processed[i] = r.seq, r.created, r.processed
 		}
 		b.Queue(q("InsertDeliveryRows"), ids, tenants, webhooks, workflows, executions, methods,
@@ -397,9 +400,11 @@ func sanitizeText(s string) string {
 	return strings.ReplaceAll(s, "\x00", "")
 }
 
-// jsonOr marshals v, or returns def for nil/empty values. JSON parameters
-// are passed as strings: in QueryExecModeExec a []byte is sent as bytea.
-func jsonOr(v any, def string) string {
+// jsonObject marshals v, or returns "{}" for nil/empty values. JSON
+// parameters are passed as strings: in QueryExecModeExec a []byte is sent as
+// bytea.
+func jsonObject(v any) string {
+	const def = "{}"
 	switch x := v.(type) {
 	case map[string][]string:
 		if len(x) == 0 {

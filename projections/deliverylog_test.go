@@ -36,7 +36,7 @@ func deliveryHistory(rng *rand.Rand, tenant, other string, hooks []string, n int
 		ev := eventstore.NewEvent(typ)
 		ev.TenantID, ev.WebhookID, ev.Time = tenantID, hook, at()
 		ev.Data, _ = json.Marshal(data)
-		ev.Stream, ev.Sequence = eventstore.StreamHooks, uint64(len(out)+1) //nolint:gosec // small
+		ev.Stream, ev.Sequence = eventstore.StreamHooks, uint64(len(out)+1) // small
 		out = append(out, ev)
 		return ev
 	}

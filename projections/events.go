@@ -95,7 +95,10 @@ type cursor struct {
 }
 
 func encodeCursor(t time.Time, id string) string {
-	raw, _ := json.Marshal(cursor{T: t, ID: id})
+	raw, err := json.Marshal(cursor{T: t, ID: id})
+	if err != nil {
+		return ""
+	}
 	return base64.RawURLEncoding.EncodeToString(raw)
 }
 

@@ -56,7 +56,7 @@ func TestRetentionDeletesOldRowsInBatches(t *testing.T) {
 			ev := eventstore.NewEvent(hookstream.EventWebhookReceived)
 			ev.TenantID, ev.WebhookID, ev.Time = tenant, eventstore.NewID(), now.Add(-age)
 			ev.Data, _ = json.Marshal(hookstream.ReceivedData{Method: "POST", Body: json.RawMessage(fmt.Sprintf(`{"n":%d}`, len(evs)))})
-			ev.Sequence = uint64(len(evs) + 1) //nolint:gosec // small
+			ev.Sequence = uint64(len(evs) + 1) // small
 			evs = append(evs, ev)
 			ids = append(ids, ev.ID)
 		}

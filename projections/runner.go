@@ -203,7 +203,7 @@ var errLostCheckpoint = errors.New("checkpoint moved by another runner")
 func lockKey(name string) int64 {
 	h := fnv.New64a()
 	h.Write([]byte("hookstream.projection." + name))
-	return int64(h.Sum64()) //nolint:gosec // a hash, wrapping is fine
+	return int64(h.Sum64()) // a hash, wrapping is fine
 }
 
 // run is one incarnation: wait for PostgreSQL, take the lock, position the
@@ -293,7 +293,7 @@ func loadCheckpoint(ctx context.Context, pool *pgxpool.Pool, p Projection) (uint
 	if err := pool.QueryRow(ctx, q("EnsureCheckpoint"), p.Name(), p.Stream()).Scan(&cp); err != nil {
 		return 0, fmt.Errorf("load checkpoint %s: %w", p.Name(), err)
 	}
-	return uint64(cp), nil //nolint:gosec // sequences are positive
+	return uint64(cp), nil // sequences are positive
 }
 
 // handle applies a fetched batch and returns the new checkpoint.
@@ -390,7 +390,7 @@ func (r *Runner) applyOne(ctx context.Context, cp uint64, m eventstore.Msg) (uin
 	next, err := r.retryTransient(ctx, []eventstore.Msg{m}, func() (uint64, error) {
 		err := InTx(ctx, r.cfg.Pool, func(tx pgx.Tx) error {
 			ev := m.Event
-			if _, err := tx.Exec(ctx, q("ParkDeadLetter"), r.Name(), r.cfg.Projection.Stream(), int64(seq), //nolint:gosec // positive
+			if _, err := tx.Exec(ctx, q("ParkDeadLetter"), r.Name(), r.cfg.Projection.Stream(), int64(seq), // positive
 				ev.ID, ev.Type, ev.TenantID, attempts, lastErr.Error(), []byte(ev.Data)); err != nil {
 				return err
 			}
@@ -451,8 +451,8 @@ func (r *Runner) ackAll(ctx context.Context, msgs []eventstore.Msg) {
 
 func (r *Runner) count(applied, parked int) {
 	r.mu.Lock()
-	r.applied += uint64(applied) //nolint:gosec // non-negative
-	r.parked += uint64(parked)   //nolint:gosec // non-negative
+	r.applied += uint64(applied) // non-negative
+	r.parked += uint64(parked)   // non-negative
 	r.mu.Unlock()
 	r.cfg.Metrics.count(r.Name(), applied, parked)
 }
@@ -464,7 +464,7 @@ func advance(ctx context.Context, tx pgx.Tx, name string, prev, next uint64) err
 }
 
 func advanceCheckpoint(ctx context.Context, tx pgx.Tx, name string, prev, next uint64) error {
-	tag, err := tx.Exec(ctx, q("AdvanceCheckpoint"), name, int64(prev), int64(next)) //nolint:gosec // positive
+	tag, err := tx.Exec(ctx, q("AdvanceCheckpoint"), name, int64(prev), int64(next)) // positive
 	if err != nil {
 		return err
 	}
@@ -543,7 +543,7 @@ func (r *Runner) Status(ctx context.Context) Status {
 	if err := r.cfg.Pool.QueryRow(ctx, q("ProjectionPosition"), p.Name()).Scan(&cp, &dl); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		errs = append(errs, fmt.Errorf("checkpoint: %w", err))
 	}
-	st.Checkpoint, st.DeadLetters = uint64(cp), dl //nolint:gosec // positive
+	st.Checkpoint, st.DeadLetters = uint64(cp), dl // positive
 	head, _, err := r.cfg.Store.StreamInfo(ctx, p.Stream())
 	if err != nil {
 		errs = append(errs, err)

@@ -234,7 +234,10 @@ func waitProjected(ctx context.Context, dsn, webhookID string, n int, limit time
 			return time.Since(start), nil
 		}
 		if time.Since(start) > limit {
-			return time.Since(start), fmt.Errorf("webhook_events holds %d of %d rows after %s (%v)", got, n, limit, err)
+			if err != nil {
+				return time.Since(start), fmt.Errorf("webhook_events holds %d of %d rows after %s (%w)", got, n, limit, err)
+			}
+			return time.Since(start), fmt.Errorf("webhook_events holds %d of %d rows after %s", got, n, limit)
 		}
 		select {
 		case <-ctx.Done():

@@ -152,7 +152,7 @@ func projectionsRebuild(ctx context.Context, c *apiClient, name string, poll tim
 	if err := c.do(ctx, http.MethodPost, path+"/rebuild", &rb); err != nil {
 		return err
 	}
-	bar := progressbar.NewOptions64(int64(max(rb.Target, 1)), //nolint:gosec // sequences fit
+	bar := progressbar.NewOptions64(int64(max(rb.Target, 1)), // sequences fit
 		progressbar.OptionSetWriter(stderr),
 		progressbar.OptionSetDescription("rebuild "+name),
 		progressbar.OptionShowCount(),
@@ -166,7 +166,7 @@ func projectionsRebuild(ctx context.Context, c *apiClient, name string, poll tim
 		if err := c.do(ctx, http.MethodGet, path, &st); err != nil {
 			return err
 		}
-		_ = bar.Set64(int64(min(st.Checkpoint, max(rb.Target, 1)))) //nolint:gosec // sequences fit
+		_ = bar.Set64(int64(min(st.Checkpoint, max(rb.Target, 1)))) // sequences fit
 		if st.Rebuild != nil && st.Rebuild.Done {
 			_ = bar.Finish()
 			fmt.Fprintf(stdout, "rebuilt %s up to sequence %d (%d dead letters)\n", name, st.Checkpoint, st.DeadLetters)

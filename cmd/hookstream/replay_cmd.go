@@ -78,18 +78,18 @@ func (e *replayAPIError) Error() string {
 	return b.String()
 }
 
-func (c *replayClient) do(ctx context.Context, method, path string, body, out any) (int, error) {
+func (c *replayClient) do(ctx context.Context, method, path string, body, out any) error {
 	var r io.Reader
 	if body != nil {
 		raw, err := json.Marshal(body)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		r = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.base, "/")+path, r)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "application/json")
@@ -98,24 +98,24 @@ func (c *replayClient) do(ctx context.Context, method, path string, body, out an
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return resp.StatusCode, err
+		return err
 	}
 	if resp.StatusCode >= 400 {
 		e := &replayAPIError{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode)}
 		_ = json.Unmarshal(raw, e)
-		return resp.StatusCode, e
+		return e
 	}
 	if out != nil && len(raw) > 0 {
 		if err := json.Unmarshal(raw, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("decode answer: %w", err)
+			return fmt.Errorf("decode answer: %w", err)
 		}
 	}
-	return resp.StatusCode, nil
+	return nil
 }
 
 func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -147,7 +147,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	switch {
 	case *cancel != "":
 		var j jobView
-		if _, err := client.do(ctx, http.MethodDelete, "/api/v1/replays/"+url.PathEscape(*cancel), nil, &j); err != nil {
+		if err := client.do(ctx, http.MethodDelete, "/api/v1/replays/"+url.PathEscape(*cancel), nil, &j); err != nil {
 			return err
 		}
 		return printJSON(stdout, j)
@@ -169,7 +169,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			req["body"] = raw
 		}
 		var res map[string]any
-		if _, err := client.do(ctx, http.MethodPost, "/api/v1/events/"+url.PathEscape(*event)+"/replay", req, &res); err != nil {
+		if err := client.do(ctx, http.MethodPost, "/api/v1/events/"+url.PathEscape(*event)+"/replay", req, &res); err != nil {
 			return err
 		}
 		return printJSON(stdout, res)
@@ -216,7 +216,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			JobID   string `json:"jobId"`
 			Matched int64  `json:"matched"`
 		}
-		if _, err := client.do(ctx, http.MethodPost, "/api/v1/events/replay", req, &res); err != nil {
+		if err := client.do(ctx, http.MethodPost, "/api/v1/events/replay", req, &res); err != nil {
 			return err
 		}
 		if *dryRun || res.JobID == "" {
@@ -270,7 +270,7 @@ func (j jobView) finished() bool {
 // interrupt stops following; the job goes on (cancel it with --cancel).
 func followJob(ctx context.Context, c *replayClient, id string, stdout, stderr io.Writer, quiet bool) error {
 	var j jobView
-	if _, err := c.do(ctx, http.MethodGet, "/api/v1/replays/"+url.PathEscape(id), nil, &j); err != nil {
+	if err := c.do(ctx, http.MethodGet, "/api/v1/replays/"+url.PathEscape(id), nil, &j); err != nil {
 		return err
 	}
 	var bar *progressbar.ProgressBar
@@ -303,7 +303,7 @@ func followJob(ctx context.Context, c *replayClient, id string, stdout, stderr i
 			return nil
 		case <-t.C:
 		}
-		if _, err := c.do(ctx, http.MethodGet, "/api/v1/replays/"+url.PathEscape(id), nil, &j); err != nil {
+		if err := c.do(ctx, http.MethodGet, "/api/v1/replays/"+url.PathEscape(id), nil, &j); err != nil {
 			if ctx.Err() != nil {
 				continue
 			}
@@ -385,9 +385,9 @@ func tail(ctx context.Context, c *replayClient, p tailParams, stdout io.Writer) 
 			Events []json.RawMessage `json:"events"`
 			Next   uint64            `json:"next"`
 		}
-		_, err := c.do(ctx, http.MethodGet, "/api/v1/events/live?"+q.Encode(), nil, &page)
+		err := c.do(ctx, http.MethodGet, "/api/v1/events/live?"+q.Encode(), nil, &page)
 		if ctx.Err() != nil {
-			return nil
+			return nil //nolint:nilerr // cancelled (Ctrl-C) ends following cleanly; err is only the cancellation
 		}
 		if err != nil {
 			var ae *replayAPIError

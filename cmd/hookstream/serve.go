@@ -60,14 +60,14 @@ type Main struct {
 	server   *handlers.Server
 	serveErr chan error
 
-	closeOnce  sync.Once
+	closeOnce       sync.Once
 	webhookRegistry *webhooks.Registry
-	mu         sync.Mutex
-	components []Component
-	pgReady    chan struct{}
-	extraReady []handlers.ReadyCheck
-	cancelBg   context.CancelFunc
-	bgDone     sync.WaitGroup
+	mu              sync.Mutex
+	components      []Component
+	pgReady         chan struct{}
+	extraReady      []handlers.ReadyCheck
+	cancelBg        context.CancelFunc
+	bgDone          sync.WaitGroup
 }
 
 // NewMain returns a Main for cfg writing its banner to stdout and logs to stderr.

@@ -37,8 +37,9 @@ func buildProjections(_ context.Context, m *Main) ([]handlers.Module, []Componen
 		return nil, nil, err
 	}
 	m.AddReadyCheck(handlers.ReadyCheck{Name: "projections", Check: func(ctx context.Context) (string, error) {
-		var parts []string
-		for _, st := range mgr.Status(ctx) {
+		statuses := mgr.Status(ctx)
+		parts := make([]string, 0, len(statuses))
+		for _, st := range statuses {
 			parts = append(parts, fmt.Sprintf("%s lag %d (%s)", st.Name, st.Lag, st.State))
 		}
 		return strings.Join(parts, ", "), nil

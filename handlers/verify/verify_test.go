@@ -116,7 +116,7 @@ func TestVerifyEdgeCases(t *testing.T) {
 			}
 			require.ErrorIs(t, err, tt.wantErr)
 			for _, other := range []error{verify.ErrNoSignature, verify.ErrMalformed, verify.ErrMismatch, verify.ErrStale, verify.ErrUnknownScheme, verify.ErrInvalidCredentials} {
-				if other != tt.wantErr {
+				if !errors.Is(other, tt.wantErr) {
 					require.NotErrorIs(t, err, other, "error must wrap exactly one sentinel")
 				}
 			}

@@ -97,8 +97,8 @@ func findBinDir(ctx context.Context, binDir string) (string, error) {
 	// PATH entries are often symlinks (/usr/local/bin/initdb -> /usr/lib/postgresql/15/bin/initdb);
 	// use the real directory so initdb, pg_ctl and postgres are one installation.
 	if p, err := exec.LookPath("initdb"); err == nil {
-		if real, err := filepath.EvalSymlinks(p); err == nil && hasBinaries(filepath.Dir(real)) {
-			return filepath.Dir(real), nil
+		if resolved, err := filepath.EvalSymlinks(p); err == nil && hasBinaries(filepath.Dir(resolved)) {
+			return filepath.Dir(resolved), nil
 		}
 	}
 	out, err := exec.CommandContext(ctx, "pg_config", "--bindir").Output()
@@ -171,11 +171,11 @@ func (e *environment) clusterDir(ctx context.Context, dir string, create bool) (
 	if e.cred == nil || !create {
 		return dir, nil
 	}
-	real, err := filepath.EvalSymlinks(dir)
+	resolved, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		return "", fmt.Errorf("pglocal: resolve %s: %w", dir, err)
 	}
-	if e.canReach(filepath.Dir(real)) {
+	if e.canReach(filepath.Dir(resolved)) {
 		return dir, nil
 	}
 	base := os.TempDir()
@@ -188,7 +188,7 @@ func (e *environment) clusterDir(ctx context.Context, dir string, create bool) (
 	if err := e.ensureRelocated(loc); err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(dir, locationFile), []byte(loc+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, locationFile), []byte(loc+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("pglocal: write %s: %w", locationFile, err)
 	}
 	e.logger.WarnContext(ctx, "PostgreSQL user cannot reach the data directory; cluster relocated",

@@ -182,7 +182,7 @@ func postgresRunning(pid int) bool {
 // directory, the postmaster and every backend and auxiliary process alike.
 func processesIn(t *testing.T, dir string) []string {
 	t.Helper()
-	real, err := filepath.EvalSymlinks(dir)
+	resolved, err := filepath.EvalSymlinks(dir)
 	require.NoError(t, err)
 	entries, err := os.ReadDir("/proc")
 	require.NoError(t, err)
@@ -192,7 +192,7 @@ func processesIn(t *testing.T, dir string) []string {
 		if err != nil {
 			continue
 		}
-		if cwd, err := os.Readlink("/proc/" + e.Name() + "/cwd"); err == nil && cwd == real && postgresRunning(pid) {
+		if cwd, err := os.Readlink("/proc/" + e.Name() + "/cwd"); err == nil && cwd == resolved && postgresRunning(pid) {
 			cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
 			found = append(found, e.Name()+": "+strings.ReplaceAll(string(cmdline), "\x00", " "))
 		}

@@ -89,11 +89,11 @@ func (c *programCache) load(ctx context.Context, id string) (cachedProgram, erro
 	}
 	var rs filter.RuleSet
 	if err := json.Unmarshal(raw, &rs); err != nil {
-		return cachedProgram{version: version, err: &invalidRuleSet{err: err}}, nil
+		return cachedProgram{version: version, err: &invalidRuleSet{err: err}}, nil //nolint:nilerr // an invalid rule set is cached as a value, not a load failure
 	}
 	prog, err := filter.Compile(rs)
 	if err != nil {
-		return cachedProgram{version: version, err: &invalidRuleSet{err: err}}, nil
+		return cachedProgram{version: version, err: &invalidRuleSet{err: err}}, nil //nolint:nilerr // an invalid rule set is cached as a value, not a load failure
 	}
 	return cachedProgram{version: version, prog: prog}, nil
 }

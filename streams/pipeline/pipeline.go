@@ -510,7 +510,7 @@ func (p *Pipeline) schemaErrors(ctx context.Context, wh *hookstream.Webhook, rd 
 	}
 	errs, err := v.ValidateJSON(body)
 	if err != nil {
-		return []hookstream.FieldError{{Message: "body is not JSON"}}, nil
+		return []hookstream.FieldError{{Message: "body is not JSON"}}, nil //nolint:nilerr // a non-JSON body is a validation finding, not a failure
 	}
 	return schema.FieldErrors(errs), nil
 }

@@ -87,7 +87,6 @@ type bundle struct {
 	types    *projections.EventTypes
 	registry *registry
 	tenantID string
-	pipe     *pipeline.Pipeline
 	cfg      pipeline.Config
 }
 

@@ -308,8 +308,12 @@ func (s *Service) replay(ctx context.Context, tenant hookstream.Tenant, orig *ho
 	if err != nil {
 		return Result{}, fmt.Errorf("encode replay.requested: %w", err)
 	}
-	if errs, err := s.requested.ValidateJSON(raw); err != nil || len(errs) > 0 {
-		return Result{}, fmt.Errorf("replay.requested does not match its schema: %v %v", err, errs)
+	errs, err := s.requested.ValidateJSON(raw)
+	if err != nil {
+		return Result{}, fmt.Errorf("replay.requested does not match its schema: %w", err)
+	}
+	if len(errs) > 0 {
+		return Result{}, fmt.Errorf("replay.requested does not match its schema: %v", errs)
 	}
 	req := eventstore.NewEvent(hookstream.EventReplayRequested)
 	req.TenantID, req.WebhookID, req.Priority = orig.TenantID, orig.WebhookID, orig.Priority

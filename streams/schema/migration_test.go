@@ -65,9 +65,9 @@ func TestCoreMigrationDrift(t *testing.T) {
 
 	want := coreMigrationSQL(t)
 	if *update {
-		require.NoError(t, os.WriteFile(coreMigration, want, 0o644)) //nolint:gosec // a migration file, world-readable like the others
+		require.NoError(t, os.WriteFile(coreMigration, want, 0o644)) // a migration file, world-readable like the others
 	}
-	got, err := os.ReadFile(coreMigration) //nolint:gosec // a constant path
+	got, err := os.ReadFile(coreMigration) // a constant path
 	require.NoError(t, err, "run: go test ./streams/schema -run TestCoreMigration -update")
 	require.Equal(t, string(want), string(got),
 		"migrations/00002_core_event_types.sql is out of date with streams/schema/core/*.json; "+

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"slices"
 	"strings"
 )
 
@@ -14,7 +15,7 @@ import (
 func HashPassword(password string) string {
 	salt := make([]byte, 16)
 	_, _ = rand.Read(salt)
-	sum := sha256.Sum256(append(salt, password...))
+	sum := sha256.Sum256(slices.Concat(salt, []byte(password)))
 	return "sha256$" + base64.RawStdEncoding.EncodeToString(salt) + "$" + base64.RawStdEncoding.EncodeToString(sum[:])
 }
 

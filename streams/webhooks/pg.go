@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -22,31 +21,7 @@ import (
 var queryFile embed.FS
 
 // queries maps "-- name: X" sections of queries.sql to their SQL.
-var queries = func() map[string]string {
-	raw, err := queryFile.ReadFile("queries.sql")
-	if err != nil {
-		panic(err)
-	}
-	out := map[string]string{}
-	var name string
-	var b strings.Builder
-	flush := func() {
-		if name != "" {
-			out[name] = strings.TrimSpace(b.String())
-		}
-		b.Reset()
-	}
-	for line := range strings.Lines(string(raw)) {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name:"); ok {
-			flush()
-			name = strings.TrimSpace(rest)
-			continue
-		}
-		b.WriteString(line)
-	}
-	flush()
-	return out
-}()
+var queries = hookstream.MustParseQueries(queryFile, "queries.sql")
 
 // PGSchemas reads event types from PostgreSQL's event_types table.
 type PGSchemas struct {
