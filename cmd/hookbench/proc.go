@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -100,4 +101,17 @@ func parseVmHWM(status []byte) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmHWM in status")
+}
+
+// readAll reads r whole, or fails when it holds more than limit bytes: an
+// answer is never silently cut.
+func readAll(r io.Reader, limit int64) ([]byte, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(raw)) > limit {
+		return nil, fmt.Errorf("answer larger than %d bytes", limit)
+	}
+	return raw, nil
 }

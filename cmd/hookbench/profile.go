@@ -27,7 +27,7 @@ func fetchCPUProfile(ctx context.Context, base, token string, d time.Duration, p
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		raw, _ := readAll(resp.Body, 1<<20) // only for the error message
 		if resp.StatusCode == http.StatusNotFound {
 			return fmt.Errorf("pprof endpoint answered 404 (server built without it, or HOOKSTREAM_PPROF unset): %w", errNotAvailable)
 		}

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -122,7 +121,7 @@ func httpOp(client *http.Client, s *signer) opFunc {
 			return outcome{err: err}
 		}
 		defer resp.Body.Close()
-		raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		raw, err := readAll(resp.Body, 64<<10)
 		if err != nil {
 			return outcome{err: fmt.Errorf("read answer: %w", err)}
 		}

@@ -219,9 +219,11 @@ func createWebhook(ctx context.Context, base, token, scheme string, bodySize int
 		var raw []byte
 		status := 0
 		if err == nil {
-			raw, _ = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+			raw, err = readAll(resp.Body, 1<<20)
 			resp.Body.Close()
-			status = resp.StatusCode
+			if err == nil {
+				status = resp.StatusCode
+			}
 		}
 		switch {
 		case status == http.StatusCreated || status == http.StatusOK:

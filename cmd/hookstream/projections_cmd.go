@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -39,43 +38,6 @@ Flags (or environment):
   --token  HOOKSTREAM_TOKEN  admin token of the default tenant (default: <data-dir>/admin-token)
   --data-dir HOOKSTREAM_DATA_DIR  where to find admin-token (default ./data)
 `
-
-type apiClient struct {
-	base, token string
-	http        *http.Client
-}
-
-func (c *apiClient) do(ctx context.Context, method, path string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	res, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(res.Body, 4<<20))
-	if err != nil {
-		return err
-	}
-	if res.StatusCode >= 300 {
-		var p struct {
-			Title, Detail string
-		}
-		_ = json.Unmarshal(body, &p)
-		msg := p.Detail
-		if msg == "" {
-			msg = strings.TrimSpace(string(body))
-		}
-		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, msg)
-	}
-	if out != nil {
-		return json.Unmarshal(body, out)
-	}
-	return nil
-}
 
 func runProjections(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("projections", flag.ContinueOnError)
@@ -134,7 +96,7 @@ func projectionsStatus(ctx context.Context, c *apiClient, stdout io.Writer) erro
 	var out struct {
 		Projections []projections.Status `json:"projections"`
 	}
-	if err := c.do(ctx, http.MethodGet, "/api/v1/projections", &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, "/api/v1/projections", nil, &out); err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
@@ -149,7 +111,7 @@ func projectionsStatus(ctx context.Context, c *apiClient, stdout io.Writer) erro
 func projectionsRebuild(ctx context.Context, c *apiClient, name string, poll time.Duration, stdout, stderr io.Writer) error {
 	path := "/api/v1/projections/" + url.PathEscape(name)
 	var rb projections.RebuildProgress
-	if err := c.do(ctx, http.MethodPost, path+"/rebuild", &rb); err != nil {
+	if err := c.do(ctx, http.MethodPost, path+"/rebuild", nil, &rb); err != nil {
 		return err
 	}
 	bar := progressbar.NewOptions64(int64(max(rb.Target, 1)), // sequences fit
@@ -163,7 +125,7 @@ func projectionsRebuild(ctx context.Context, c *apiClient, name string, poll tim
 	)
 	for {
 		var st projections.Status
-		if err := c.do(ctx, http.MethodGet, path, &st); err != nil {
+		if err := c.do(ctx, http.MethodGet, path, nil, &st); err != nil {
 			return err
 		}
 		_ = bar.Set64(int64(min(st.Checkpoint, max(rb.Target, 1)))) // sequences fit

@@ -42,80 +42,10 @@ const replayUsage = `Usage:
 Environment: HOOKSTREAM_URL (default http://127.0.0.1:8080), HOOKSTREAM_TOKEN.
 `
 
-// replayClient is a minimal client of the management API.
-type replayClient struct {
-	base, token string
-	http        *http.Client
-}
-
-func newReplayClient(fs *flag.FlagSet) (*replayClient, *string, *string) {
-	u := fs.String("url", replayEnvOr("HOOKSTREAM_URL", "http://127.0.0.1:8080"), "server URL (env HOOKSTREAM_URL)")
+func newReplayClient(fs *flag.FlagSet) (*apiClient, *string, *string) {
+	u := fs.String("url", envOr("HOOKSTREAM_URL", "http://127.0.0.1:8080"), "server URL (env HOOKSTREAM_URL)")
 	tok := fs.String("token", os.Getenv("HOOKSTREAM_TOKEN"), "API token (env HOOKSTREAM_TOKEN)")
-	return &replayClient{http: &http.Client{Timeout: 60 * time.Second}}, u, tok
-}
-
-func replayEnvOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
-
-// replayAPIError is a problem+json answer.
-type replayAPIError struct {
-	Status int                     `json:"status"`
-	Title  string                  `json:"title"`
-	Detail string                  `json:"detail"`
-	Errors []hookstream.FieldError `json:"errors"`
-}
-
-func (e *replayAPIError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d %s: %s", e.Status, e.Title, e.Detail)
-	for _, f := range e.Errors {
-		fmt.Fprintf(&b, "\n  %s %s", f.Field, f.Message)
-	}
-	return b.String()
-}
-
-func (c *replayClient) do(ctx context.Context, method, path string, body, out any) error {
-	var r io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		r = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.base, "/")+path, r)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 400 {
-		e := &replayAPIError{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode)}
-		_ = json.Unmarshal(raw, e)
-		return e
-	}
-	if out != nil && len(raw) > 0 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			return fmt.Errorf("decode answer: %w", err)
-		}
-	}
-	return nil
+	return &apiClient{http: &http.Client{Timeout: 60 * time.Second}}, u, tok
 }
 
 func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -268,7 +198,7 @@ func (j jobView) finished() bool {
 
 // followJob polls a job and shows a progress bar until it finishes. An
 // interrupt stops following; the job goes on (cancel it with --cancel).
-func followJob(ctx context.Context, c *replayClient, id string, stdout, stderr io.Writer, quiet bool) error {
+func followJob(ctx context.Context, c *apiClient, id string, stdout, stderr io.Writer, quiet bool) error {
 	var j jobView
 	if err := c.do(ctx, http.MethodGet, "/api/v1/replays/"+url.PathEscape(id), nil, &j); err != nil {
 		return err
@@ -363,7 +293,7 @@ type tailParams struct {
 }
 
 // tail long-polls the live endpoint until ctx ends.
-func tail(ctx context.Context, c *replayClient, p tailParams, stdout io.Writer) error {
+func tail(ctx context.Context, c *apiClient, p tailParams, stdout io.Writer) error {
 	var cursor *uint64
 	if p.after >= 0 {
 		a := uint64(p.after)
@@ -390,7 +320,7 @@ func tail(ctx context.Context, c *replayClient, p tailParams, stdout io.Writer) 
 			return nil //nolint:nilerr // cancelled (Ctrl-C) ends following cleanly; err is only the cancellation
 		}
 		if err != nil {
-			var ae *replayAPIError
+			var ae *apiError
 			if errors.As(err, &ae) && ae.Status < 500 {
 				return err
 			}
