@@ -303,9 +303,9 @@ func TestDurabilityKillRestart(t *testing.T) {
 
 	const kills = 12
 	for i := range kills {
-		// Let some requests be acknowledged, then kill at a random moment.
-		load.waitAcked(t, 50)
-		time.Sleep(time.Duration(rand.IntN(400)) * time.Millisecond)
+		// Kill at a random moment of the load: after a random number (50 to
+		// 449) of further acknowledgements, while requests are in flight.
+		load.waitAcked(t, 50+rand.Int64N(400))
 		srv.kill()
 		srv.start()
 		t.Logf("kill %d: %d acknowledged so far", i+1, load.nAcked.Load())

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -204,9 +205,8 @@ func send(t *testing.T, s *testServer, path, body string) (int, map[string]any) 
 // the received event id.
 func derivedOf(t *testing.T, s *testServer, tenantID, webhookID, eventID string, want hookstream.EventType) *hookstream.Event {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var found *hookstream.Event
+	var found *hookstream.Event
+	poll(t, 30*time.Second, 25*time.Millisecond, func() bool {
 		err := s.Main.Store().Read(t.Context(), eventstore.ReadOptions{
 			Stream:   eventstore.StreamHooks,
 			Subjects: []string{eventstore.SubjectFilter(eventstore.StreamHooks, tenantID, webhookID, want)},
@@ -224,12 +224,9 @@ func derivedOf(t *testing.T, s *testServer, tenantID, webhookID, eventID string,
 			return nil
 		})
 		require.NoError(t, err)
-		if found != nil {
-			return found
-		}
-		require.True(t, time.Now().Before(deadline), "no %s for %s", want, eventID)
-		time.Sleep(25 * time.Millisecond)
-	}
+		return found != nil
+	}, func() string { return fmt.Sprintf("no %s for %s", want, eventID) })
+	return found
 }
 
 func TestPipelineEndToEnd(t *testing.T) {
@@ -351,14 +348,13 @@ func mustJSON(t *testing.T, v any) string {
 // wanted status (the projection runs asynchronously) and returns it.
 func deliveryStatus(t *testing.T, s *testServer, eventID, want string) string {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
 	var status string
-	for {
-		err := s.Main.Pool().QueryRow(t.Context(), `SELECT status FROM webhook_events WHERE id = $1`, eventID).Scan(&status)
-		if err == nil && status == want {
-			return status
-		}
-		require.True(t, time.Now().Before(deadline), "event %s: status %q, error %v; logs:\n%s", eventID, status, err, s.Logs.String())
-		time.Sleep(25 * time.Millisecond)
-	}
+	var err error
+	poll(t, 30*time.Second, 25*time.Millisecond, func() bool {
+		err = s.Main.Pool().QueryRow(t.Context(), `SELECT status FROM webhook_events WHERE id = $1`, eventID).Scan(&status)
+		return err == nil && status == want
+	}, func() string {
+		return fmt.Sprintf("event %s: status %q, error %v; logs:\n%s", eventID, status, err, s.Logs.String())
+	})
+	return status
 }

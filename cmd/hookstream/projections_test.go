@@ -46,17 +46,13 @@ func TestEventsAPIAndProjectionsCLI(t *testing.T) {
 		} `json:"events"`
 		NextCursor *string `json:"nextCursor"`
 	}
-	deadline := time.Now().Add(time.Minute)
-	for {
-		var pg page
-		require.Equal(t, http.StatusOK, s.do("GET", "/api/v1/events?status=processed", s.Token, nil, &pg))
-		if len(pg.Events) == 1 {
-			require.Equal(t, ids[0], pg.Events[0].ID)
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "projection did not apply the events")
-		time.Sleep(50 * time.Millisecond)
-	}
+	var processed page
+	poll(t, time.Minute, 50*time.Millisecond, func() bool {
+		processed = page{}
+		require.Equal(t, http.StatusOK, s.do("GET", "/api/v1/events?status=processed", s.Token, nil, &processed))
+		return len(processed.Events) == 1
+	}, func() string { return "projection did not apply the events" })
+	require.Equal(t, ids[0], processed.Events[0].ID)
 
 	// Keyset pagination walks every row once.
 	seen := map[string]bool{}

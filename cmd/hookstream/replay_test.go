@@ -23,21 +23,18 @@ import (
 // the audit are projections: they follow the stream).
 func (s *testServer) waitStatus(path string, want int, out any, cond func() bool) {
 	s.t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
 	var raw json.RawMessage
-	for {
-		st := s.do("GET", path, s.Token, nil, &raw)
-		if st == want {
-			require.NoError(s.t, json.Unmarshal(raw, out))
-			if cond == nil || cond() {
-				return
-			}
+	var st int
+	poll(s.t, 90*time.Second, 50*time.Millisecond, func() bool {
+		st = s.do("GET", path, s.Token, nil, &raw)
+		if st != want {
+			return false
 		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("GET %s: status %d, want %d (or condition unmet): %s\nlogs: %s", path, st, want, raw, s.Logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		require.NoError(s.t, json.Unmarshal(raw, out))
+		return cond == nil || cond()
+	}, func() string {
+		return fmt.Sprintf("GET %s: status %d, want %d (or condition unmet): %s\nlogs: %s", path, st, want, raw, s.Logs.String())
+	})
 }
 
 func (s *testServer) tokenFor(role string) string {
@@ -65,44 +62,44 @@ func TestReplaySingleEndToEnd(t *testing.T) {
 		ReplayCount int    `json:"replayCount"`
 	}
 	replayAs := func(token, id string, body any) (int, replayed) {
+		// 404 until the delivery log has the event.
 		var r replayed
-		deadline := time.Now().Add(90 * time.Second)
-		for {
-			var raw json.RawMessage
-			st := s.do("POST", "/api/v1/events/"+id+"/replay", token, body, &raw)
-			if st != http.StatusNotFound || time.Now().After(deadline) {
-				if st == http.StatusAccepted {
-					require.NoError(t, json.Unmarshal(raw, &r))
-				}
-				return st, r
-			}
-			time.Sleep(50 * time.Millisecond)
+		var raw json.RawMessage
+		st := 0
+		poll(t, 90*time.Second, 50*time.Millisecond, func() bool {
+			raw = nil
+			st = s.do("POST", "/api/v1/events/"+id+"/replay", token, body, &raw)
+			return st != http.StatusNotFound
+		}, func() string { return "event " + id + " never reached the delivery log" })
+		if st == http.StatusAccepted {
+			require.NoError(t, json.Unmarshal(raw, &r))
 		}
+		return st, r
 	}
 	// decided waits for the pipeline's decision on an event.
 	decided := func(id string) hookstream.EventType {
-		deadline := time.Now().Add(90 * time.Second)
-		for time.Now().Before(deadline) {
+		var decision hookstream.EventType
+		poll(t, 90*time.Second, 100*time.Millisecond, func() bool {
 			for _, ev := range s.events(h, "") {
 				var d struct {
 					EventID string `json:"eventId"`
 				}
 				_ = json.Unmarshal(ev.Data, &d)
 				if d.EventID == id && (ev.Type == hookstream.EventWebhookFiltered || ev.Type == hookstream.EventWebhookProcessed) {
-					return ev.Type
+					decision = ev.Type
+					return true
 				}
 			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Fatalf("no pipeline decision for %s", id)
-		return ""
+			return false
+		}, func() string { return "no pipeline decision for " + id })
+		return decision
 	}
 	require.Equal(t, hookstream.EventWebhookProcessed, decided(orig))
 
 	st, _ = replayAs(viewer, orig, map[string]any{})
 	require.Equal(t, http.StatusForbidden, st)
-	st, _ = replayAs(analyst, eventstore.NewID(), map[string]any{})
-	require.Equal(t, http.StatusNotFound, st)
+	// An unknown id answers 404 at once (replayAs would wait for it).
+	require.Equal(t, http.StatusNotFound, s.do("POST", "/api/v1/events/"+eventstore.NewID()+"/replay", analyst, map[string]any{}, nil))
 
 	// An edited replay that the filter drops: the pipeline ran again.
 	st, r1 := replayAs(analyst, orig, map[string]any{"body": map[string]any{"status": "refunded", "amount": 5}, "reason": "check the filter"})
@@ -223,24 +220,21 @@ func TestReplayBatch100kKilledHalfway(t *testing.T) {
 	var job jobView
 	// Progress shows while it runs; stop the server about halfway.
 	var seen []int
-	deadline := time.Now().Add(10 * time.Minute)
-	for job.Replayed < n/2 {
-		require.True(t, time.Now().Before(deadline), "no progress: %+v", job)
+	poll(t, 10*time.Minute, 100*time.Millisecond, func() bool {
 		require.Equal(t, http.StatusOK, s1.do("GET", "/api/v1/replays/"+created.JobID, s1.Token, nil, &job))
 		if len(seen) == 0 || seen[len(seen)-1] != job.Replayed {
 			seen = append(seen, job.Replayed)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return job.Replayed >= n/2
+	}, func() string { return fmt.Sprintf("no progress: %+v", job) })
 	s1.Main.Close()
 	require.Greater(t, len(seen), 2, "progress was visible: %v", seen)
 
 	s2 := startServer(t, mutate)
-	for job.Status != "completed" {
-		require.True(t, time.Now().Before(deadline), "job did not finish: %+v", job)
+	poll(t, 10*time.Minute, 100*time.Millisecond, func() bool {
 		require.Equal(t, http.StatusOK, s2.do("GET", "/api/v1/replays/"+created.JobID, s2.Token, nil, &job))
-		time.Sleep(100 * time.Millisecond)
-	}
+		return job.Status == "completed"
+	}, func() string { return fmt.Sprintf("job did not finish: %+v", job) })
 	require.Equal(t, n, job.Replayed)
 	require.Zero(t, job.Skipped+job.Failed)
 
@@ -289,11 +283,9 @@ func TestEventsTailCLI(t *testing.T) {
 		st, _ := s.post(h.Path, nil, fmt.Sprintf(`{"i":%d}`, i))
 		require.Equal(t, http.StatusAccepted, st)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for bytes.Count([]byte(out.String()), []byte("\n")) < 3 {
-		require.True(t, time.Now().Before(deadline), "tail printed: %s", out.String())
-		time.Sleep(50 * time.Millisecond)
-	}
+	poll(t, time.Minute, 50*time.Millisecond, func() bool {
+		return bytes.Count([]byte(out.String()), []byte("\n")) >= 3
+	}, func() string { return "tail printed: " + out.String() })
 	cancel()
 	require.NoError(t, <-done)
 	lines := bytes.Split(bytes.TrimSpace([]byte(out.String())), []byte("\n"))

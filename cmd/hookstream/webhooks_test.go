@@ -155,14 +155,11 @@ func TestWebhookChangeReachesOtherNodes(t *testing.T) {
 	h := s.createHook(map[string]any{"path": "quick", "authType": "none"})
 	waitFor := func(cond func(e *webhooks.Entry, ok bool) bool) time.Duration {
 		start := time.Now()
-		for {
+		poll(t, 10*time.Second, 5*time.Millisecond, func() bool {
 			e, ok := other.ByPath("quick")
-			if cond(e, ok) {
-				return time.Since(start)
-			}
-			require.Less(t, time.Since(start), 10*time.Second, "change not seen by the other node")
-			time.Sleep(5 * time.Millisecond)
-		}
+			return cond(e, ok)
+		}, func() string { return "change not seen by the other node" })
+		return time.Since(start)
 	}
 	waitFor(func(e *webhooks.Entry, ok bool) bool { return ok && e.Webhook.ID == h.ID })
 	require.Equal(t, http.StatusOK, s.do("PUT", "/api/v1/webhooks/"+h.ID, s.Token, map[string]any{"enabled": false}, nil))
