@@ -129,25 +129,18 @@ func newManager(t *testing.T, b *bundle, batch int) *projections.Manager {
 // stream head.
 func waitCaughtUp(t *testing.T, mgr *projections.Manager, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	var sts []projections.Status
+	eventstoretest.Poll(t, within, 50*time.Millisecond, func() bool {
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-		sts := mgr.Status(ctx)
+		sts = mgr.Status(ctx)
 		cancel()
-		done := true
 		for _, s := range sts {
 			if s.Lag != 0 || (s.Rebuild != nil && !s.Rebuild.Done) {
-				done = false
+				return false
 			}
 		}
-		if done {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("projections did not catch up: %+v", sts)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return true
+	}, func() string { return fmt.Sprintf("projections did not catch up: %+v", sts) })
 }
 
 // verify checks the delivery log against what was appended: one row per
@@ -207,9 +200,12 @@ func TestRunnerSurvivesRandomKills(t *testing.T) {
 	})
 	rng := rand.New(rand.NewPCG(7, 9))
 	for range 20 {
-		// A random moment: the runner is mid-fetch, mid-transaction or
-		// between commit and ack.
-		time.Sleep(time.Duration(rng.IntN(120)) * time.Millisecond)
+		// A random moment: after a random number (1 to 60) of further
+		// appends the runner is mid-fetch, mid-transaction or between
+		// commit and ack.
+		target := len(snapshot(a)) + 1 + rng.IntN(60)
+		eventstoretest.Poll(t, time.Minute, time.Millisecond, func() bool { return len(snapshot(a)) >= target || appendErr.Load() != nil },
+			func() string { return "appends stalled" })
 		r.Stop()
 		require.NoError(t, r.Start(t.Context()))
 	}
@@ -304,16 +300,12 @@ func TestPoisonEventIsParked(t *testing.T) {
 	r, _ := mgr.Runner(projections.DeliveryLogName)
 	require.NoError(t, r.Start(ctx))
 	t.Cleanup(r.Stop)
-	deadline := time.Now().Add(time.Minute)
-	for {
-		st := r.Status(ctx)
-		if st.Lag == 0 {
-			require.EqualValues(t, 1, st.DeadLetters)
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "not caught up: %+v", st)
-		time.Sleep(50 * time.Millisecond)
-	}
+	var st projections.Status
+	eventstoretest.Poll(t, time.Minute, 50*time.Millisecond, func() bool {
+		st = r.Status(ctx)
+		return st.Lag == 0
+	}, func() string { return fmt.Sprintf("not caught up: %+v", st) })
+	require.EqualValues(t, 1, st.DeadLetters)
 	var seq int64
 	var msg string
 	require.NoError(t, b.pool.QueryRow(ctx, `SELECT stream_seq, error FROM projection_dead_letters`).Scan(&seq, &msg))
@@ -355,15 +347,16 @@ func TestPostgresOutageLosesNothing(t *testing.T) {
 		}
 	})
 	// Let some events flow, then take PostgreSQL away.
-	for len(snapshot(a)) < 200 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	eventstoretest.Poll(t, time.Minute, 10*time.Millisecond, func() bool { return len(snapshot(a)) >= 200 },
+		func() string { return "events did not flow" })
 	require.NoError(t, srv.Stop(ctx))
 	stoppedAt := len(snapshot(a))
+	// The outage lasts 12 s and until at least 200 more events were
+	// appended while PostgreSQL was down.
 	outage := time.Now().Add(12 * time.Second)
-	for time.Now().Before(outage) {
-		time.Sleep(100 * time.Millisecond)
-	}
+	eventstoretest.Poll(t, time.Minute, 100*time.Millisecond, func() bool {
+		return time.Now().After(outage) && len(snapshot(a)) >= stoppedAt+200
+	}, func() string { return "appends stalled during the outage" })
 	require.Greater(t, len(snapshot(a)), stoppedAt, "ingest kept appending while PostgreSQL was down")
 	require.NoError(t, srv.Start(ctx))
 	stop.Store(true)
@@ -371,19 +364,15 @@ func TestPostgresOutageLosesNothing(t *testing.T) {
 	if err := appendErr.Load(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		st := r.Status(ctx)
-		if st.Lag == 0 && st.Checkpoint > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			var e string
-			_ = b.pool.QueryRow(ctx, `SELECT string_agg(DISTINCT error, ' // ') FROM projection_dead_letters`).Scan(&e)
-			t.Fatalf("lag did not return to zero: %+v\n%s", st, e)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	var st projections.Status
+	eventstoretest.Poll(t, 2*time.Minute, 100*time.Millisecond, func() bool {
+		st = r.Status(ctx)
+		return st.Lag == 0 && st.Checkpoint > 0
+	}, func() string {
+		var e string
+		_ = b.pool.QueryRow(ctx, `SELECT string_agg(DISTINCT error, ' // ') FROM projection_dead_letters`).Scan(&e)
+		return fmt.Sprintf("lag did not return to zero: %+v\n%s", st, e)
+	})
 	verify(t, b, a)
 }
 

@@ -2,11 +2,10 @@ package main
 
 import (
 	"encoding/json"
-	"testing"
-	"time"
 
 	"github.com/hookstream/hookstream"
 	"github.com/hookstream/hookstream/eventstore"
+	"github.com/hookstream/hookstream/eventstore/eventstoretest"
 )
 
 func newTestEvent(m *Main) *hookstream.Event {
@@ -19,23 +18,5 @@ func newTestEvent(m *Main) *hookstream.Event {
 
 func appendOpts() eventstore.AppendOptions { return eventstore.AppendOptions{} }
 
-// poll calls cond on the test goroutine every interval until it returns
-// true; when timeout passes first the test fails with msg(). It is the
-// one way these tests wait for asynchronous work (no fixed sleeps).
-func poll(t testing.TB, timeout, interval time.Duration, cond func() bool, msg func() string) {
-	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-deadline.C:
-			if cond() {
-				return
-			}
-			t.Fatalf("gave up after %s: %s", timeout, msg())
-		case <-tick.C:
-		}
-	}
-}
+// poll waits for asynchronous work; see eventstoretest.Poll.
+var poll = eventstoretest.Poll
