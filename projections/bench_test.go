@@ -321,9 +321,8 @@ func BenchmarkProjectionThroughput(b *testing.B) {
 	if err := r.Start(ctx); err != nil {
 		b.Fatal(err)
 	}
-	for r.Status(ctx).Checkpoint < head {
-		time.Sleep(10 * time.Millisecond)
-	}
+	eventstoretest.Poll(b, 10*time.Minute, 10*time.Millisecond, func() bool { return r.Status(ctx).Checkpoint >= head },
+		func() string { return "projection did not reach the stream head" })
 	el := time.Since(start)
 	b.StopTimer()
 	r.Stop()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hookstream/hookstream"
 	"github.com/hookstream/hookstream/eventstore"
+	"github.com/hookstream/hookstream/eventstore/eventstoretest"
 	"github.com/hookstream/hookstream/streams/pipeline"
 )
 
@@ -63,14 +64,11 @@ func BenchmarkPipeline(b *testing.B) {
 	p := bb.start(b, func(c *pipeline.Config) { c.Appender = batcher })
 	cons, err := bb.store.Durable(ctx, p.ConsumerConfig())
 	require.NoError(b, err)
-	for {
+	eventstoretest.Poll(b, 10*time.Minute, 5*time.Millisecond, func() bool {
 		pending, ackPending, err := cons.Pending(ctx)
 		require.NoError(b, err)
-		if pending == 0 && ackPending == 0 {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return pending == 0 && ackPending == 0
+	}, func() string { return "pipeline did not drain" })
 	elapsed := time.Since(start)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")

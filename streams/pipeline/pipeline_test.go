@@ -202,17 +202,12 @@ func (b *bundle) derived(t testing.TB, received *hookstream.Event) map[string][]
 // waitFor polls until the received event has a derived event of type want.
 func (b *bundle) waitFor(t testing.TB, received *hookstream.Event, want hookstream.EventType) map[string][]*hookstream.Event {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		got := b.derived(t, received)
-		if len(got[want]) > 0 {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s for %s; got %v", want, received.ID, keys(got))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	var got map[string][]*hookstream.Event
+	eventstoretest.Poll(t, 30*time.Second, 20*time.Millisecond, func() bool {
+		got = b.derived(t, received)
+		return len(got[want]) > 0
+	}, func() string { return fmt.Sprintf("no %s for %s; got %v", want, received.ID, keys(got)) })
+	return got
 }
 
 func keys(m map[string][]*hookstream.Event) []string {
@@ -390,17 +385,12 @@ func TestPipelineFilterChangeAppliesToNextEvents(t *testing.T) {
 
 func (b *bundle) waitDecided(t testing.TB, ev *hookstream.Event) map[string][]*hookstream.Event {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		got := b.derived(t, ev)
-		if len(got[hookstream.EventWebhookFiltered])+len(got[hookstream.EventWebhookProcessed])+len(got[hookstream.EventWebhookFailed]) > 0 {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no decision for %s", ev.ID)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	var got map[string][]*hookstream.Event
+	eventstoretest.Poll(t, 30*time.Second, 20*time.Millisecond, func() bool {
+		got = b.derived(t, ev)
+		return len(got[hookstream.EventWebhookFiltered])+len(got[hookstream.EventWebhookProcessed])+len(got[hookstream.EventWebhookFailed]) > 0
+	}, func() string { return "no decision for " + ev.ID })
+	return got
 }
 
 func TestPipelineRedeliveryAppendsNothingTwice(t *testing.T) {
@@ -449,16 +439,11 @@ func TestPipelineRedeliveryAppendsNothingTwice(t *testing.T) {
 	p = b.start(t, nil)
 	cons, err := b.store.Durable(ctx, p.ConsumerConfig())
 	require.NoError(t, err)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	eventstoretest.Poll(t, 30*time.Second, 20*time.Millisecond, func() bool {
 		pending, ackPending, err := cons.Pending(ctx)
 		require.NoError(t, err)
-		if pending == 0 && ackPending == 0 {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "pipeline did not drain")
-		time.Sleep(20 * time.Millisecond)
-	}
+		return pending == 0 && ackPending == 0
+	}, func() string { return "pipeline did not drain" })
 	check()
 }
 
@@ -485,16 +470,13 @@ func TestPipelineWhilePostgresIsDown(t *testing.T) {
 	b.waitFor(t, decided, hookstream.EventWebhookFiltered)
 	cons, err := b.store.Durable(ctx, p.ConsumerConfig())
 	require.NoError(t, err)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		_, ackPending, err := cons.Pending(ctx)
+	var ackPending int
+	eventstoretest.Poll(t, 30*time.Second, 20*time.Millisecond, func() bool {
+		var err error
+		_, ackPending, err = cons.Pending(ctx)
 		require.NoError(t, err)
-		if ackPending == 1 {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "ack pending %d", ackPending)
-		time.Sleep(20 * time.Millisecond)
-	}
+		return ackPending == 1
+	}, func() string { return fmt.Sprintf("ack pending %d", ackPending) })
 	require.Empty(t, b.derived(t, waiting))
 
 	require.NoError(t, srv.Start(ctx))

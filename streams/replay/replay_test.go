@@ -373,17 +373,12 @@ func (b *bundle) newJobs(node string) *replay.Jobs {
 func (b *bundle) waitJob(id string, done func(hookstream.ReplayJob) bool) hookstream.ReplayJob {
 	b.t.Helper()
 	var job hookstream.ReplayJob
-	deadline := time.Now().Add(3 * time.Minute)
-	for time.Now().Before(deadline) {
+	eventstoretest.Poll(b.t, 3*time.Minute, 20*time.Millisecond, func() bool {
 		var err error
 		job, err = b.replays.Job(context.Background(), b.tenant.ID, id)
 		require.NoError(b.t, err)
-		if done(job) {
-			return job
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	b.t.Fatalf("job %s: condition not reached; last %+v", id, job)
+		return done(job)
+	}, func() string { return fmt.Sprintf("job %s: condition not reached; last %+v", id, job) })
 	return job
 }
 
