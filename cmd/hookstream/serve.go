@@ -424,10 +424,16 @@ func (m *Main) close() {
 	}
 	m.bgDone.Wait()
 	if m.nc != nil {
+		// Drain delivers what is in flight, bounded by the shutdown deadline.
 		_ = m.nc.Drain()
-		for m.nc.IsDraining() {
-			time.Sleep(10 * time.Millisecond)
+		tick := time.NewTicker(10 * time.Millisecond)
+		for m.nc.IsDraining() && ctx.Err() == nil {
+			select {
+			case <-ctx.Done():
+			case <-tick.C:
+			}
 		}
+		tick.Stop()
 		m.nc.Close()
 	}
 	if m.embedded != nil {
