@@ -172,9 +172,9 @@ func (s *Store) message(ev *hookstream.Event, opts AppendOptions) (*nats.Msg, er
 	if ev.Source == "" {
 		ev.Source = sourceOf(ev)
 	}
-	data, err := json.Marshal(ev)
+	data, err := encodeEvent(ev)
 	if err != nil {
-		return nil, fmt.Errorf("marshal event: %w", err)
+		return nil, err
 	}
 	if len(data) > int(s.cfg.MaxMsgSize) {
 		return nil, hookstream.Errorf(hookstream.ETOOLARGE, "event of %d bytes exceeds the store's maximum of %d", len(data), s.cfg.MaxMsgSize)
@@ -277,4 +277,27 @@ func translate(err error) error {
 		return fmt.Errorf("%w: %w", hookstream.ErrUnavailable, err)
 	}
 	return err
+}
+
+// encodeEvent writes the CloudEvents JSON of ev. The envelope is marshalled
+// without its data, which is then spliced in as it is: Data is produced by
+// json.Marshal in every caller, and re-validating and compacting it here
+// (as json.Marshal does for a json.RawMessage) was a full extra pass over
+// every body on the append path. Data must therefore be valid JSON.
+func encodeEvent(ev *hookstream.Event) ([]byte, error) {
+	data := ev.Data
+	env := *ev
+	env.Data = nil
+	head, err := json.Marshal(&env)
+	if err != nil {
+		return nil, fmt.Errorf("marshal event: %w", err)
+	}
+	if len(data) == 0 {
+		return head, nil
+	}
+	out := make([]byte, 0, len(head)+len(data)+8)
+	out = append(out, head[:len(head)-1]...) // without the closing brace
+	out = append(out, `,"data":`...)
+	out = append(out, data...)
+	return append(out, '}'), nil
 }

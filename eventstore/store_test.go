@@ -179,3 +179,29 @@ func TestAppendTooLarge(t *testing.T) {
 	_, err := st.Append(context.Background(), ev, eventstore.AppendOptions{})
 	require.Equal(t, hookstream.ETOOLARGE, hookstream.ErrorCode(err))
 }
+
+func TestEncodedEventIsCloudEventsJSON(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := eventstoretest.New(t).Store
+	for _, data := range []string{`{"body":{"a":[1,2,{"b":"x\u00e9"}]}}`, "{\n  \"spaced\": true\n}", ``} {
+		ev := received(tenantA, webhook1, 0)
+		ev.Data = json.RawMessage(data)
+		res, err := st.Append(ctx, ev, eventstore.AppendOptions{})
+		require.NoError(t, err)
+		raw, err := st.JetStream().Stream(ctx, eventstore.StreamHooks)
+		require.NoError(t, err)
+		msg, err := raw.GetMsg(ctx, res.Seq)
+		require.NoError(t, err)
+		require.True(t, json.Valid(msg.Data), string(msg.Data))
+		var m map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(msg.Data, &m))
+		require.JSONEq(t, `"1.0"`, string(m["specversion"]))
+		require.JSONEq(t, `"`+ev.ID+`"`, string(m["id"]))
+		if data == "" {
+			require.NotContains(t, m, "data")
+		} else {
+			require.JSONEq(t, data, string(m["data"]))
+		}
+	}
+}
