@@ -603,3 +603,21 @@ func TestIngestWhilePostgresDown(t *testing.T) {
 	}
 	require.NoError(t, pg.Start(t.Context()))
 }
+
+// SPEC §2: each stored delivery carries Nats-TTL = its tenant's retention
+// (default 30 days), so old payloads leave the stream too.
+func TestIngestSetsTenantRetentionTTL(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	h := s.createHook(map[string]any{"name": "ttl", "path": "ttl-" + eventstore.NewID()[:8], "authType": "none"})
+	st, out := s.post(h.Path, nil, `{"ttl":true}`)
+	require.Equal(t, http.StatusAccepted, st, out)
+	evs := s.events(h, hookstream.EventWebhookReceived)
+	require.Len(t, evs, 1)
+	require.Equal(t, out["eventId"], evs[0].ID)
+	stream, err := s.Main.Store().JetStream().Stream(t.Context(), eventstore.StreamHooks)
+	require.NoError(t, err)
+	msg, err := stream.GetMsg(t.Context(), evs[0].Sequence)
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("%ds", hookstream.RetentionDaysDefault*24*60*60), msg.Header.Get("Nats-TTL"))
+}
