@@ -180,13 +180,20 @@ func jsonTooDeep(data []byte, maxDepth int) bool {
 	return false
 }
 
-// checkJSON refuses malformed or too-deep JSON with a 400.
+// checkJSON refuses malformed, too-deep or non-UTF-8 JSON with a 400.
+// RFC 8259 §8.1 requires JSON exchanged between systems to be UTF-8;
+// encoding/json accepts invalid bytes inside strings, so they are checked
+// here: such a body would be acknowledged but could not be shown as the
+// JSON it claims to be.
 func checkJSON(body []byte, maxDepth int) error {
 	if jsonTooDeep(body, maxDepth) {
 		return hookstream.Errorf(hookstream.EINVALID, "JSON nested deeper than %d levels", maxDepth)
 	}
 	if !json.Valid(body) {
 		return hookstream.Errorf(hookstream.EINVALID, "malformed JSON body")
+	}
+	if !utf8.Valid(body) {
+		return hookstream.Errorf(hookstream.EINVALID, "JSON body is not valid UTF-8 (RFC 8259 §8.1)")
 	}
 	return nil
 }
@@ -224,7 +231,7 @@ func encodeBody(mt string, body []byte, maxDepth int) encodedBody {
 			}
 			return encodedBody{JSON: mustJSON(obj)}
 		}
-	case mt == "" && !jsonTooDeep(body, maxDepth) && json.Valid(body):
+	case mt == "" && utf8.Valid(body) && !jsonTooDeep(body, maxDepth) && json.Valid(body):
 		return encodedBody{JSON: json.RawMessage(body), IsJSON: true}
 	}
 	if utf8.Valid(body) && (isTextType(mt) || !isBinaryType(mt) && !bytes.ContainsRune(body, 0)) {

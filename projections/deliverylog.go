@@ -181,7 +181,7 @@ func (a *deliveryBatch) add(ev *hookstream.Event) error {
 		}
 		body, bodyText, _ := bodyColumns(raw, "")
 		if !d.Truncated && json.Valid([]byte(d.Body)) {
-			body = []byte(sanitizeJSON(d.Body))
+			body = pgJSON([]byte(d.Body))
 		}
 		a.addRow(&deliveryRow{id: ev.ID, tenant: ev.TenantID, webhook: ev.WebhookID, workflow: ev.WorkflowID,
 			method: d.Method, headers: jsonObject(d.Headers), query: jsonObject(d.Query), body: jsonParam(body),
@@ -217,6 +217,9 @@ func (a *deliveryBatch) add(ev *hookstream.Event) error {
 }
 
 func (a *deliveryBatch) addRow(r *deliveryRow) {
+	for _, f := range []*string{&r.method, &r.contentType, &r.errorMessage, &r.filteredReason, &r.deliveryID, &r.bodyEncoding, &r.bodyText} {
+		*f = pgText(*f)
+	}
 	key := normID(r.id)
 	if _, dup := a.byID[key]; dup {
 		return // ON CONFLICT (id) DO NOTHING: the first one stays
@@ -227,6 +230,7 @@ func (a *deliveryBatch) addRow(r *deliveryRow) {
 
 // addUpdate folds u into a row of this batch or queues it for its round.
 func (a *deliveryBatch) addUpdate(u deliveryUpdate) {
+	u.text = pgText(u.text)
 	key := normID(u.target)
 	if r := a.byID[key]; r != nil {
 		if t, err := uuid.Parse(u.tenant); err == nil && t.String() == normID(r.tenant) {
@@ -378,26 +382,17 @@ func bodyColumns(raw json.RawMessage, encoding string) (body []byte, text, enc s
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, "", encoding
 	}
-	// jsonb cannot hold U+0000.
-	raw = bytes.ReplaceAll(raw, []byte(`\u0000`), []byte(`\ufffd`))
+	raw = pgJSON(raw)
 	if encoding != "" {
 		return raw, "", encoding // binary: not searchable
 	}
 	if raw[0] == '"' {
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
-			return raw, sanitizeText(strings.ToLower(s)), ""
+			return raw, pgText(strings.ToLower(s)), ""
 		}
 	}
-	return raw, sanitizeText(strings.ToLower(string(raw))), ""
-}
-
-// sanitizeText drops NUL bytes, which PostgreSQL text cannot hold.
-func sanitizeText(s string) string {
-	if strings.IndexByte(s, 0) < 0 {
-		return s
-	}
-	return strings.ReplaceAll(s, "\x00", "")
+	return raw, pgText(strings.ToLower(string(raw))), ""
 }
 
 // jsonObject marshals v, or returns "{}" for nil/empty values. JSON
@@ -419,12 +414,7 @@ func jsonObject(v any) string {
 	if err != nil || string(raw) == "null" {
 		return def
 	}
-	return sanitizeJSON(string(raw))
-}
-
-// sanitizeJSON replaces \u0000, which jsonb cannot hold.
-func sanitizeJSON(s string) string {
-	return strings.ReplaceAll(s, `\u0000`, `\ufffd`)
+	return string(pgJSON(raw))
 }
 
 // jsonParam is a nullable jsonb parameter.

@@ -117,7 +117,7 @@ func newManager(t *testing.T, b *bundle, batch int) *projections.Manager {
 	mgr, err := projections.NewManager(projections.ManagerConfig{
 		Runner: projections.RunnerConfig{
 			Pool: b.pool, Store: b.store, BatchSize: batch, FetchWait: 200 * time.Millisecond,
-			RetryBackOff: []time.Duration{10 * time.Millisecond}, UnavailableBackOffMax: 500 * time.Millisecond,
+			UnavailableBackOffMax: 500 * time.Millisecond,
 		},
 		Projections: []projections.Projection{projections.DeliveryLog{}, projections.Webhooks{}},
 	})

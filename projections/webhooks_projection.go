@@ -60,7 +60,7 @@ func (Webhooks) Apply(ctx context.Context, tx pgx.Tx, events []*hookstream.Event
 				updated = ev.Time
 			}
 			b.Queue(q("UpsertWebhook"), w.ID, w.TenantID, w.WorkflowID, w.NodeID, w.Name, w.Path, w.AuthType,
-				w.Enabled, int(w.Priority), sanitizeJSON(string(ev.Data)), created, updated)
+				w.Enabled, int(w.Priority), string(pgJSON(ev.Data)), created, updated)
 		case hookstream.EventWebhookDeleted:
 			id := ev.WebhookID
 			var w struct {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookstream/hookstream"
 	"github.com/hookstream/hookstream/eventstore"
@@ -353,6 +354,9 @@ func (s *Service) replayData(orig *hookstream.Event, body json.RawMessage, edite
 	}
 	if !json.Valid(body) {
 		return nil, hookstream.Invalid(hookstream.EINVALID, "body must be a JSON value", hookstream.FieldError{Field: "body", Message: "not valid JSON"})
+	}
+	if !utf8.Valid(body) {
+		return nil, hookstream.Invalid(hookstream.EINVALID, "body must be a JSON value", hookstream.FieldError{Field: "body", Message: "not valid UTF-8"})
 	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, body); err != nil {
