@@ -21,6 +21,10 @@ type Config struct {
 	NATSSync        string
 	NATSEncryption  string
 	NATSReplicas    int
+	NATSCreds       string
+	// IngestRetryDeadline bounds how long an append waits out a leader
+	// election (HOOKSTREAM_INGEST_RETRY_DEADLINE, default 8s, negative off).
+	IngestRetryDeadline time.Duration
 	MasterKey       string
 	BootstrapToken  string
 	LogLevel        string
@@ -56,6 +60,12 @@ var options = []option{
 	{"nats-replicas", "HOOKSTREAM_NATS_REPLICAS", "0", "stream replicas (0 = 1 embedded, 3 with an external cluster)", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		c.NATSReplicas = n
+		return err
+	}},
+	{"nats-creds", "HOOKSTREAM_NATS_CREDS", "", "external NATS: credentials file (a .creds file, or a user nkey seed such as an embedded server's <data-dir>/nats-user.nk)", str(func(c *Config) *string { return &c.NATSCreds })},
+	{"ingest-retry-deadline", "HOOKSTREAM_INGEST_RETRY_DEADLINE", "8s", "how long an ingest request waits out a NATS leader election before answering 503 (below senders' 10 s timeouts; -1s disables waiting)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		c.IngestRetryDeadline = d
 		return err
 	}},
 	{"master-key", "HOOKSTREAM_MASTER_KEY", "", "base64 32-byte key sealing secrets at rest; empty generates <data-dir>/master.key", str(func(c *Config) *string { return &c.MasterKey })},

@@ -53,6 +53,7 @@ type Main struct {
 	nc       *nats.Conn
 	store    *eventstore.Store
 	batcher  *eventstore.Batcher // group commit, see Appender
+	retrier  *eventstore.Retrier // waits out leader elections, see Appender
 	pg       *pglocal.Server
 	pool     *pgxpool.Pool
 	accounts *projections.Accounts
@@ -163,7 +164,15 @@ func (m *Main) openNATS(ctx context.Context) error {
 	var err error
 	replicas := m.Config.NATSReplicas
 	if m.Config.NATSURL != "" {
-		m.nc, err = nats.Connect(m.Config.NATSURL, nats.Name("hookstream"), nats.MaxReconnects(-1))
+		opts := []nats.Option{nats.Name("hookstream"), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond)}
+		if m.Config.NATSCreds != "" {
+			creds, err := eventstore.CredsOption(m.Config.NATSCreds)
+			if err != nil {
+				return fmt.Errorf("HOOKSTREAM_NATS_CREDS: %w", err)
+			}
+			opts = append(opts, creds)
+		}
+		m.nc, err = nats.Connect(m.Config.NATSURL, opts...)
 		if err != nil {
 			return fmt.Errorf("connect nats %s: %w", m.Config.NATSURL, err)
 		}
@@ -185,6 +194,9 @@ func (m *Main) openNATS(ctx context.Context) error {
 			ec.SyncInterval = d
 			m.logger.Warn("embedded NATS fsyncs periodically: a power loss may lose acknowledged events", slog.Duration("sync_interval", d))
 		}
+		if err := m.natsListenerAuth(&ec); err != nil {
+			return err
+		}
 		if m.embedded, err = eventstore.StartEmbedded(ec); err != nil {
 			return err
 		}
@@ -192,7 +204,8 @@ func (m *Main) openNATS(ctx context.Context) error {
 			return err
 		}
 		if u := m.embedded.ClientURL(); u != "" {
-			m.logger.Info("embedded NATS accepts network clients", slog.String("url", u))
+			m.logger.Info("embedded NATS accepts network clients with the nkey in the data directory",
+				slog.String("url", u), slog.String("nkey_seed_file", filepath.Join(m.Config.DataDir, eventstore.NKeySeedFile)))
 		}
 	}
 	m.store, err = eventstore.Open(ctx, m.nc, eventstore.Config{
