@@ -217,6 +217,9 @@ func (s *Store) Get(ctx context.Context, stream string, seq uint64) (*hookstream
 	}
 	raw, err := st.GetMsg(ctx, seq)
 	if err != nil {
+		if s.cfg.Replicas > 1 && errors.Is(err, jetstream.ErrMsgNotFound) {
+			return s.getFromLeader(ctx, stream, seq) // a follower may lag
+		}
 		return nil, fmt.Errorf("get %s/%d: %w", stream, seq, translate(err))
 	}
 	return decode(raw.Data, stream, raw.Sequence)
@@ -261,6 +264,8 @@ func translate(err error) error {
 			return fmt.Errorf("%w: %w", hookstream.Errorf(hookstream.ETOOLARGE, "event exceeds the stream's maximum size"), err)
 		case 10077, 10047: // store failed (maximum bytes/messages exceeded), storage resources exceeded
 			return fmt.Errorf("%w: %w", hookstream.ErrStreamFull, err)
+		case 10158: // duplicate message id is in process: an earlier attempt is still being replicated
+			return fmt.Errorf("%w: %w", hookstream.ErrUnavailable, err)
 		}
 		if apiErr.Code == 503 {
 			return fmt.Errorf("%w: %w", hookstream.ErrUnavailable, err)

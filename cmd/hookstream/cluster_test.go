@@ -128,6 +128,7 @@ func (l *clusterLoad) send(client *http.Client, node int, body []byte, id, sig s
 	if resp.StatusCode/100 == 2 {
 		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.EventID == "" {
 			a.end = time.Now()
+			a.status = -resp.StatusCode // a 2xx without an event id
 			return a
 		}
 	}
@@ -371,7 +372,16 @@ func TestClusterFailover(t *testing.T) {
 	}
 	t.Logf("COUNTS: acknowledged=%d in_stream=%d lost=%d duplicated=%d in_delivery_log=%d attempts by status=%v",
 		len(acked), len(count), lost, dups, len(inLog), statuses)
+	raw, _ := os.ReadFile(logsB.Name())
+	for _, line := range strings.Split(logsA.String()+string(raw), "\n") {
+		if strings.Contains(line, `"level":"ERROR"`) {
+			t.Logf("server error: %s", line)
+		}
+	}
 	for status, n := range statuses {
+		if status < 0 {
+			t.Errorf("%d requests answered %d without an event id", n, -status)
+		}
 		if status >= 500 {
 			t.Errorf("%d requests answered %d", n, status)
 		}
