@@ -71,11 +71,11 @@ func StartLocalCluster(ctx context.Context, cfg LocalClusterConfig) (*LocalClust
 	pw := make([]byte, 16)
 	_, _ = rand.Read(pw)
 	c := &LocalCluster{cfg: cfg, seed: seed, routePW: hex.EncodeToString(pw)}
-	clientPorts, err := freePorts(cfg.Host, cfg.Nodes)
+	clientPorts, err := freePorts(ctx, cfg.Host, cfg.Nodes)
 	if err != nil {
 		return nil, err
 	}
-	routePorts, err := freePorts(cfg.Host, cfg.Nodes)
+	routePorts, err := freePorts(ctx, cfg.Host, cfg.Nodes)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func StartLocalCluster(ctx context.Context, cfg LocalClusterConfig) (*LocalClust
 }
 
 // freePorts asks the kernel for n free TCP ports on host.
-func freePorts(host string, n int) ([]int, error) {
+func freePorts(ctx context.Context, host string, n int) ([]int, error) {
 	ports := make([]int, 0, n)
 	var lns []net.Listener
 	defer func() {
@@ -125,7 +125,8 @@ func freePorts(host string, n int) ([]int, error) {
 		}
 	}()
 	for range n {
-		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		var lc net.ListenConfig
+		ln, err := lc.Listen(ctx, "tcp", net.JoinHostPort(host, "0"))
 		if err != nil {
 			return nil, fmt.Errorf("free port: %w", err)
 		}

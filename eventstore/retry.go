@@ -143,7 +143,7 @@ func (r *Retrier) Append(ctx context.Context, ev *hookstream.Event, opts AppendO
 		if !Retryable(err) || ctx.Err() != nil {
 			return res, err
 		}
-		wait := backoff/2 + rand.N(backoff/2+1)
+		wait := backoff/2 + rand.N(backoff/2+1) //nolint:gosec // jitter, not a secret
 		if time.Now().Add(wait).After(deadline) {
 			r.retried.WithLabelValues("gave_up").Inc()
 			r.waitHist.Observe(time.Since(start).Seconds())

@@ -12,31 +12,31 @@ import (
 // Config is everything `hookstream serve` reads from flags and environment.
 // Each field's default is in the option table below (and in README.md).
 type Config struct {
-	HTTPAddr        string
-	DataDir         string
-	PublicBaseURL   string
-	DatabaseURL     string
-	NATSURL         string
-	NATSListen      string
-	NATSSync        string
-	NATSEncryption  string
-	NATSReplicas    int
-	NATSCreds       string
+	HTTPAddr       string
+	DataDir        string
+	PublicBaseURL  string
+	DatabaseURL    string
+	NATSURL        string
+	NATSListen     string
+	NATSSync       string
+	NATSEncryption string
+	NATSReplicas   int
+	NATSCreds      string
 	// IngestRetryDeadline bounds how long an append waits out a leader
 	// election (HOOKSTREAM_INGEST_RETRY_DEADLINE, default 8s, negative off).
 	IngestRetryDeadline time.Duration
-	MasterKey       string
-	BootstrapToken  string
-	LogLevel        string
-	LogFormat       string
-	DuplicateWindow time.Duration
-	MaxReplays      int
-	TrustedProxies  string
-	RedactHeaders   string
-	GeoIPDB         string
-	GroupCommit     string
-	DevNoSync       bool
-	PProf           bool // HOOKSTREAM_PPROF (wire_pprof.go), default false
+	MasterKey           string
+	BootstrapToken      string
+	LogLevel            string
+	LogFormat           string
+	DuplicateWindow     time.Duration
+	MaxReplays          int
+	TrustedProxies      string
+	RedactHeaders       string
+	GeoIPDB             string
+	GroupCommit         string
+	DevNoSync           bool
+	PProf               bool // HOOKSTREAM_PPROF (wire_pprof.go), default false
 }
 
 type option struct {

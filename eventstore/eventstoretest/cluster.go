@@ -66,7 +66,7 @@ func (c *Cluster) WaitStreamLeader(nc *nats.Conn, stream string, timeout time.Du
 	return leader
 }
 
-// Restart restarts node i and waits until the cluster is whole again.
+// RestartNode restarts node i and waits until the cluster is whole again.
 func (c *Cluster) RestartNode(i int) {
 	c.t.Helper()
 	if err := c.Restart(i); err != nil {
