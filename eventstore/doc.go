@@ -98,4 +98,22 @@
 // 2 ms and 4 slots per stream (the best measured; the window costs nothing
 // when the stream is idle because it only applies while another batch is
 // in flight).
+//
+// # Cluster mode
+//
+// On a NATS cluster (Config.Replicas 3) every stream and KV bucket has
+// three replicas and a PubAck comes from the stream leader once a quorum
+// stored the message. Retrier (in front of the Batcher or the Store) waits
+// out a leader election: retryable errors (Retryable: ErrUnavailable but
+// not ErrStreamFull; err_code 10158 "duplicate message id is in process"
+// counts as unavailable) are retried with the same Nats-Msg-Id, each
+// attempt bounded by 2 s, until RetryConfig.Deadline (8 s). A duplicate
+// answer to a retry whose stored message is the same event id is this
+// append's own earlier attempt and is reported as stored. Get falls back to
+// the leader's message API when a direct get (which any replica answers)
+// says "not found": a follower may not have applied a just-acknowledged
+// message. An embedded server's network listener requires the nkey seed
+// generated into the data directory (LoadOrCreateNKeySeed);
+// StartLocalCluster runs a cluster of in-process servers on loopback ports
+// for `hookstream cluster-dev` and the tests (eventstoretest.NewCluster).
 package eventstore
