@@ -263,22 +263,7 @@ func TestClusterFailover(t *testing.T) {
 	newLeader := cluster.WaitStreamLeader(nc, eventstore.StreamHooks, time.Minute)
 	elected := time.Now()
 	load.waitAcked(t, 200)
-	window := load.overlapping(killed, elected.Add(time.Second))
-	var firstOK time.Time
-	var longest time.Duration
-	failedInElection := 0
-	for _, a := range window {
-		t.Logf("election: node %c +%6.0fms %4d in %6.0fms", 'A'+a.node, ms(a.start.Sub(killed)), a.status, ms(a.end.Sub(a.start)))
-		longest = max(longest, a.end.Sub(a.start))
-		if a.status/100 == 2 && a.end.After(killed) && (firstOK.IsZero() || a.end.Before(firstOK)) {
-			firstOK = a.end
-		}
-		if a.status/100 != 2 {
-			failedInElection++
-		}
-	}
-	t.Logf("FAILOVER: killed NATS %s → new HOOKS leader %s after %s → first 2xx after %s; longest request %s; %d requests in the window, %d not 2xx",
-		cluster.Name(leader), cluster.Name(newLeader), elected.Sub(killed), firstOK.Sub(killed), longest, len(window), failedInElection)
+	failedInElection := load.electionReport(t, killed, elected, cluster.Name(leader), cluster.Name(newLeader))
 	require.Zero(t, failedInElection, "requests during the leader election must all end in 2xx")
 	cluster.RestartNode(leader)
 	load.waitAcked(t, 100)
@@ -300,20 +285,7 @@ func TestClusterFailover(t *testing.T) {
 	pool, err := pgxpool.New(t.Context(), dsn)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	logged := func() map[string]int {
-		rows, err := pool.Query(t.Context(), `SELECT id::text, count(*) FROM webhook_events WHERE webhook_id = $1 GROUP BY id`, webhookID)
-		require.NoError(t, err)
-		defer rows.Close()
-		m := map[string]int{}
-		for rows.Next() {
-			var id string
-			var n int
-			require.NoError(t, rows.Scan(&id, &n))
-			m[id] = n
-		}
-		require.NoError(t, rows.Err())
-		return m
-	}
+	logged := deliveryLog(t, pool, webhookID)
 	eventstoretest.Poll(t, 2*time.Minute, 50*time.Millisecond, func() bool {
 		got := logged()
 		for _, id := range whileDown {
@@ -329,13 +301,48 @@ func TestClusterFailover(t *testing.T) {
 	load.halt()
 	nodeB.stop()
 
+	raw, _ := os.ReadFile(logsB.Name())
+	statuses := load.verify(t, st, logged, webhookID, logsA.String()+string(raw))
+	for status, n := range statuses {
+		if status >= 500 {
+			t.Errorf("%d requests answered %d", n, status)
+		}
+	}
+}
+
+// deliveryLog returns a function reading the delivery log of a webhook:
+// event id → rows.
+func deliveryLog(t *testing.T, pool *pgxpool.Pool, webhookID string) func() map[string]int {
+	t.Helper()
+	return func() map[string]int {
+		rows, err := pool.Query(t.Context(), `SELECT id::text, count(*) FROM webhook_events WHERE webhook_id = $1 GROUP BY id`, webhookID)
+		require.NoError(t, err)
+		defer rows.Close()
+		m := map[string]int{}
+		for rows.Next() {
+			var id string
+			var n int
+			require.NoError(t, rows.Scan(&id, &n))
+			m[id] = n
+		}
+		require.NoError(t, rows.Err())
+		return m
+	}
+}
+
+// verify checks that every 2xx is in the stream exactly once under the
+// event id it answered and in the delivery log exactly once, logs the
+// counts and returns the number of attempts by status. logs are the
+// servers' logs, whose errors are shown.
+func (l *clusterLoad) verify(t *testing.T, st *eventstore.Store, logged func() map[string]int, webhookID, logs string) map[int]int {
+	t.Helper()
 	// Every 2xx is in the stream exactly once and in the delivery log once.
 	tenant := tenantOfWebhook(t, st, webhookID)
 	count, ids := storedDeliveries(t, st, tenant, webhookID)
-	load.mu.Lock()
-	acked := maps.Clone(load.acked)
-	attempts := slices.Clone(load.attempts)
-	load.mu.Unlock()
+	l.mu.Lock()
+	acked := maps.Clone(l.acked)
+	attempts := slices.Clone(l.attempts)
+	l.mu.Unlock()
 	lost, dups := 0, 0
 	for id, ev := range acked {
 		switch n := count[id]; {
@@ -366,14 +373,13 @@ func TestClusterFailover(t *testing.T) {
 	for _, a := range attempts {
 		statuses[a.status]++
 		if a.status/100 != 2 {
-			t.Logf("not 2xx: node %c at +%s (NATS kill at %s): status %d after %s", 'A'+a.node,
-				a.start.Sub(killed).Round(time.Millisecond), killed.Format(time.TimeOnly), a.status, a.end.Sub(a.start).Round(time.Millisecond))
+			t.Logf("not 2xx: node %c at %s: status %d after %s", 'A'+a.node,
+				a.start.Format("15:04:05.000"), a.status, a.end.Sub(a.start).Round(time.Millisecond))
 		}
 	}
 	t.Logf("COUNTS: acknowledged=%d in_stream=%d lost=%d duplicated=%d in_delivery_log=%d attempts by status=%v",
 		len(acked), len(count), lost, dups, len(inLog), statuses)
-	raw, _ := os.ReadFile(logsB.Name())
-	for _, line := range strings.Split(logsA.String()+string(raw), "\n") {
+	for _, line := range strings.Split(logs, "\n") {
 		if strings.Contains(line, `"level":"ERROR"`) {
 			t.Logf("server error: %s", line)
 		}
@@ -382,10 +388,38 @@ func TestClusterFailover(t *testing.T) {
 		if status < 0 {
 			t.Errorf("%d requests answered %d without an event id", n, -status)
 		}
-		if status >= 500 {
-			t.Errorf("%d requests answered %d", n, status)
+	}
+	return statuses
+}
+
+// electionReport logs every request in flight between the kill of the
+// HOOKS leader and a second after the new one was seen (the leader as a
+// stream info names it, which also needs the meta leader), and the
+// failover timeline with the first 2xx of a request sent after the kill;
+// it returns how many of them did not end in 2xx.
+func (l *clusterLoad) electionReport(t *testing.T, killed, elected time.Time, from, to string) int {
+	t.Helper()
+	window := l.overlapping(killed, elected.Add(time.Second))
+	var firstOK time.Time
+	var longest time.Duration
+	failed := 0
+	for _, a := range window {
+		t.Logf("election: node %c +%6.0fms %4d in %6.0fms", 'A'+a.node, ms(a.start.Sub(killed)), a.status, ms(a.end.Sub(a.start)))
+		longest = max(longest, a.end.Sub(a.start))
+		// The first 2xx of a request sent after the kill: ingest resumed.
+		if a.status/100 == 2 && a.start.After(killed) && (firstOK.IsZero() || a.end.Before(firstOK)) {
+			firstOK = a.end
+		}
+		if a.status/100 != 2 {
+			failed++
 		}
 	}
+	t.Logf("FAILOVER: killed NATS %s → new HOOKS leader %s after %s → first 2xx after %s; longest request %s; %d requests in the window, %d not 2xx",
+		from, to, elected.Sub(killed).Round(time.Millisecond), firstOK.Sub(killed).Round(time.Millisecond), longest.Round(time.Millisecond), len(window), failed)
+	if failed > 0 {
+		t.Logf("FAILOVER: %d requests in the window were not 2xx", failed)
+	}
+	return failed
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
