@@ -53,10 +53,42 @@ func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(*hookstream.
 			return fmt.Errorf("read %s: %w", opts.Stream, translate(err))
 		}
 		if n == 0 {
-			// Nothing matches between the position and the stream's head.
-			return ctx.Err()
+			// Nothing matches between the position and the stream's head,
+			// unless the consumer says otherwise: on a cluster an empty
+			// fetch can also mean it is being reset (a leader change).
+			more, err := pendingLeft(ctx, cons)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", opts.Stream, err)
+			}
+			if !more {
+				return ctx.Err()
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
 		}
 	}
+}
+
+// pendingLeft asks whether an ordered consumer still has matching messages
+// to deliver, waiting out a consumer reset for a few seconds.
+func pendingLeft(ctx context.Context, cons jetstream.Consumer) (bool, error) {
+	var last error
+	for range 50 {
+		info, err := cons.Info(ctx)
+		if err == nil {
+			return info.NumPending > 0, nil
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return false, translate(last)
 }
 
 // orderedConsumer creates the ordered consumer of a Read or Scan and
