@@ -231,7 +231,11 @@ func TestClusterFailover(t *testing.T) {
 	nc := cluster.Conn("cluster-test")
 	st := cluster.Store(nc)
 	// Streams and KV buckets have 3 replicas (SPEC §12).
-	for _, name := range []string{eventstore.StreamHooks, "KV_" + webhooks.BucketDefault, "KV_" + replay.CounterBucketDefault} {
+	names := []string{"KV_" + webhooks.BucketDefault, "KV_" + replay.CounterBucketDefault}
+	for _, st := range eventstore.Streams {
+		names = append(names, st.Name)
+	}
+	for _, name := range names {
 		s, err := st.JetStream().Stream(t.Context(), name)
 		require.NoError(t, err)
 		info, err := s.Info(t.Context())
