@@ -45,11 +45,22 @@ func distinctIDs(acc []Accepted) map[string]struct{} {
 // checkStream reads every message of the webhook's subjects from the HOOKS
 // stream (the source of truth) with an ordered consumer and checks that
 // each accepted event id is there.
-func checkStream(ctx context.Context, natsURL, webhookID string, acc []Accepted) LossCheck {
+// natsCreds is a credentials file (a .creds file or the server's user nkey
+// seed, <data-dir>/nats-user.nk); NATS listeners are never anonymous.
+func checkStream(ctx context.Context, natsURL, natsCreds, webhookID string, acc []Accepted) LossCheck {
 	lc := LossCheck{Method: "HOOKS stream"}
 	want := distinctIDs(acc)
 	lc.Accepted = len(want)
-	nc, err := nats.Connect(natsURL, nats.Name("hookbench"))
+	opts := []nats.Option{nats.Name("hookbench")}
+	if natsCreds != "" {
+		creds, err := eventstore.CredsOption(natsCreds)
+		if err != nil {
+			lc.Err = err.Error()
+			return lc
+		}
+		opts = append(opts, creds)
+	}
+	nc, err := nats.Connect(natsURL, opts...)
 	if err != nil {
 		lc.Err = err.Error()
 		return lc

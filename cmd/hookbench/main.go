@@ -58,6 +58,7 @@ type options struct {
 	Target      string
 	Token       string
 	NATSURL     string
+	NATSCreds   string
 	DatabaseURL string
 	ServerPID   int
 }
@@ -86,6 +87,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Target, "target", "", "drive an existing server at this base URL instead of starting one (needs --token)")
 	fs.StringVar(&o.Token, "token", os.Getenv("HOOKSTREAM_TOKEN"), "admin token of --target (env HOOKSTREAM_TOKEN)")
 	fs.StringVar(&o.NATSURL, "nats-url", "", "with --target: NATS URL to check the HOOKS stream (else GET /api/v1/events/{id})")
+	fs.StringVar(&o.NATSCreds, "nats-creds", "", "with --nats-url: credentials file (.creds or user nkey seed, e.g. <data-dir>/nats-user.nk)")
 	fs.StringVar(&o.DatabaseURL, "database-url", "", "with --target: PostgreSQL URL to measure projection lag")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "with --target: server pid on this machine, for CPU and RSS")
 	if err := fs.Parse(args); err != nil {
@@ -447,7 +449,7 @@ func (b *bench) serverRun(ctx context.Context, gc string, in *IngestRun, rep *Re
 		b.profile(ctx, rep, profPath, perr)
 	}
 	b.logf("ingest: checking %d accepted events in the HOOKS stream", len(acc))
-	lc := checkStream(ctx, srv.NATSURL, wh.ID, acc)
+	lc := checkStream(ctx, srv.NATSURL, srv.NATSCreds, wh.ID, acc)
 	in.Loss = &lc
 	if !full {
 		return nil
@@ -532,7 +534,7 @@ func (b *bench) targetRuns(ctx context.Context, rep *Report) {
 	}
 	var lc LossCheck
 	if b.o.NATSURL != "" {
-		lc = checkStream(ctx, b.o.NATSURL, wh.ID, acc)
+		lc = checkStream(ctx, b.o.NATSURL, b.o.NATSCreds, wh.ID, acc)
 	} else {
 		lc = checkAPI(ctx, b.o.Target, b.o.Token, acc)
 	}

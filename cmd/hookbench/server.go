@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hookstream/hookstream/eventstore"
 	"github.com/hookstream/hookstream/handlers/verify"
 )
 
@@ -57,11 +58,13 @@ type serverProc struct {
 	cmd     *exec.Cmd
 	URL     string // http://127.0.0.1:port
 	NATSURL string // nats://127.0.0.1:port (HOOKSTREAM_NATS_LISTEN)
-	Token   string
-	PID     int
-	LogPath string
-	exited  chan struct{}
-	waitErr error
+	// NATSCreds is the user nkey seed the listener requires.
+	NATSCreds string
+	Token     string
+	PID       int
+	LogPath   string
+	exited    chan struct{}
+	waitErr   error
 }
 
 // startServer runs `hookstream serve` with a fresh data directory on free
@@ -112,7 +115,8 @@ func startServer(ctx context.Context, cfg serverConfig) (*serverProc, error) {
 	}
 	p := &serverProc{
 		cmd: cmd, URL: fmt.Sprintf("http://127.0.0.1:%d", httpPort), NATSURL: fmt.Sprintf("nats://127.0.0.1:%d", natsPort),
-		Token: cfg.Token, PID: cmd.Process.Pid, LogPath: logPath, exited: make(chan struct{}),
+		NATSCreds: filepath.Join(cfg.DataDir, eventstore.NKeySeedFile),
+		Token:     cfg.Token, PID: cmd.Process.Pid, LogPath: logPath, exited: make(chan struct{}),
 	}
 	go func() {
 		p.waitErr = cmd.Wait()
