@@ -20,6 +20,7 @@ import (
 const (
 	DurableDefault           = "sqsbridge"
 	FetchBatchDefault        = 100
+	SendConcurrencyDefault   = 8
 	AckWaitDefault           = 30 * time.Second
 	SendTimeoutDefault       = 15 * time.Second
 	RetryMinDefault          = 100 * time.Millisecond
@@ -101,6 +102,9 @@ type Config struct {
 	Durable string
 	// FetchBatch is how many triggers are fetched at once; default 100.
 	FetchBatch int
+	// SendConcurrency is the number of SendMessageBatch calls in flight
+	// per queue; default 8 (see Bridge.lanes for how order is kept).
+	SendConcurrency int
 	// AckWait of the outbound consumer; default 30 s. Messages in hand are
 	// marked in progress every AckWait/3.
 	AckWait time.Duration
@@ -139,6 +143,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.FetchBatch <= 0 {
 		c.FetchBatch = FetchBatchDefault
+	}
+	if c.SendConcurrency <= 0 {
+		c.SendConcurrency = SendConcurrencyDefault
 	}
 	if c.AckWait <= 0 {
 		c.AckWait = AckWaitDefault

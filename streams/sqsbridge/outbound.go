@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -116,16 +118,15 @@ func (b *Bridge) deliver(ctx context.Context, msgs []eventstore.Msg) {
 	}
 	var wg sync.WaitGroup
 	for qi, list := range perQueue {
-		if len(list) == 0 {
-			continue
-		}
-		wg.Go(func() {
-			for _, chunk := range b.chunks(list) {
-				if !b.send(ctx, b.queues[qi], chunk) {
-					return
+		for _, lane := range b.lanes(b.queues[qi], list) {
+			wg.Go(func() {
+				for _, chunk := range b.chunks(lane) {
+					if !b.send(ctx, b.queues[qi], chunk) {
+						return
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 	wg.Wait()
 	if ctx.Err() != nil {
@@ -154,6 +155,25 @@ func (b *Bridge) heartbeat(ctx context.Context, entries []*outEntry) {
 			}
 		}
 	}
+}
+
+// lanes splits a queue's entries into up to SendConcurrency lists sent
+// concurrently, each in order. On a FIFO queue a message group (webhook)
+// always falls in one lane, which keeps its order; on a standard queue
+// consecutive runs of 10 entries are spread over the lanes.
+func (b *Bridge) lanes(q queue, list []*outEntry) [][]*outEntry {
+	n := b.cfg.SendConcurrency
+	lanes := make([][]*outEntry, n)
+	for i, e := range list {
+		k := (i / MaxBatchEntries) % n
+		if q.fifo {
+			h := fnv.New32a()
+			_, _ = h.Write([]byte(aws.ToString(e.entry.MessageGroupId)))
+			k = int(h.Sum32() % uint32(n)) //nolint:gosec // n is small and positive
+		}
+		lanes[k] = append(lanes[k], e)
+	}
+	return slices.DeleteFunc(lanes, func(l []*outEntry) bool { return len(l) == 0 })
 }
 
 // chunks splits a queue's entries into batches of at most 10 entries and
