@@ -148,7 +148,7 @@ func (b *Bridge) handleInbound(ctx context.Context, msgs []types.Message) {
 				release(id)
 				b.n.invalid.Add(1)
 				b.n.invalidBy.WithLabelValues(inv.reason).Inc()
-				b.in.fail("invalid message " + id + ": " + inv.Error())
+				b.in.note("invalid message " + id + ": " + inv.Error())
 				b.log.WarnContext(ctx, "sqs inbound message invalid; left to the queue's redrive policy",
 					slog.String("message_id", id), slog.String("reason", inv.reason), slog.String("error", inv.msg),
 					slog.String("receive_count", m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)]))

@@ -72,6 +72,14 @@ func (d *direction) fail(msg string) {
 	d.mu.Unlock()
 }
 
+// note records an error that says nothing of the bridge's health (an
+// invalid inbound message: the producer's fault).
+func (d *direction) note(msg string) {
+	d.mu.Lock()
+	d.lastError = msg
+	d.mu.Unlock()
+}
+
 func (d *direction) snapshot() (success *time.Time, lastErr *string, failing bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -285,3 +285,21 @@ func (s *Server) Drain(t testing.TB, queueURL string) []types.Message {
 		all = append(all, out.Messages...)
 	}
 }
+
+// Count returns a queue's visible and in-flight (received, not deleted)
+// message counts.
+func (s *Server) Count(t testing.TB, queueURL string) (visible, inFlight int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := s.Client().GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(queueURL), AttributeNames: []types.QueueAttributeName{
+			types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible},
+	})
+	if err != nil {
+		t.Fatalf("queue attributes %s: %v", queueURL, err)
+	}
+	visible, _ = strconv.Atoi(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)])
+	inFlight, _ = strconv.Atoi(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)])
+	return visible, inFlight
+}
