@@ -236,17 +236,19 @@ func TestSQSBridgeKillRestart(t *testing.T) {
 		tenantID = wh["tenantId"].(string)
 	}
 
-	// Inbound: 300 execution events waiting in the queue.
+	// Inbound: execution events sent in bursts while the server is killed.
 	const inboundN = 300
-	for i := 0; i < inboundN; i += 10 {
-		entries := make([]types.SendMessageBatchRequestEntry, 0, 10)
-		for j := range 10 {
-			body, _ := json.Marshal(map[string]any{"specversion": "1.0", "id": uuid.NewString(), "source": "/engines/ext", "type": "execution.started",
-				"tenantid": tenantID, "workflowid": wf.ID, "data": map[string]any{"executionId": uuid.NewString(), "workflowId": wf.ID, "eventId": "e"}})
-			entries = append(entries, types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(j)), MessageBody: aws.String(string(body))})
+	sendInbound := func(n int) {
+		for i := 0; i < n; i += 10 {
+			entries := make([]types.SendMessageBatchRequestEntry, 0, 10)
+			for j := range 10 {
+				body, _ := json.Marshal(map[string]any{"specversion": "1.0", "id": uuid.NewString(), "source": "/engines/ext", "type": "execution.started",
+					"tenantid": tenantID, "workflowid": wf.ID, "data": map[string]any{"executionId": uuid.NewString(), "workflowId": wf.ID, "eventId": "e"}})
+				entries = append(entries, types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(j)), MessageBody: aws.String(string(body))})
+			}
+			_, err := q.Client().SendMessageBatch(t.Context(), &sqs.SendMessageBatchInput{QueueUrl: aws.String(inbound), Entries: entries})
+			require.NoError(t, err)
 		}
-		_, err := q.Client().SendMessageBatch(t.Context(), &sqs.SendMessageBatchInput{QueueUrl: aws.String(inbound), Entries: entries})
-		require.NoError(t, err)
 	}
 
 	// Outbound: webhooks sent while the server is killed and restarted.
@@ -270,10 +272,14 @@ func TestSQSBridgeKillRestart(t *testing.T) {
 	}
 	const kills = 3
 	for k := range kills {
+		sendInbound(inboundN / kills)
 		sendSome(150)
+		var st sqsbridge.Status
+		api.do("GET", "/api/v1/bridge", token, nil, &st)
 		srv.kill()
+		t.Logf("kill %d: %d webhooks acknowledged; this run had sent %d triggers (%d in flight, backlog %d) and appended %d inbound events",
+			k+1, len(acked), st.Outbound.Sent, st.Outbound.InFlight, st.Outbound.Backlog, st.Inbound.Appended)
 		srv.start()
-		t.Logf("kill %d: %d webhooks acknowledged", k+1, len(acked))
 	}
 	sendSome(50)
 
