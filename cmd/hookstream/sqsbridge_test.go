@@ -167,7 +167,7 @@ func keys(m map[string]any) []string {
 
 func get(t *testing.T, url string) string {
 	t.Helper()
-	resp, err := http.Get(url) //nolint:noctx // test
+	resp, err := http.Get(url)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
@@ -256,7 +256,7 @@ func TestSQSBridgeKillRestart(t *testing.T) {
 	var acked []string
 	sendSome := func(n int) {
 		for i := range n {
-			resp, err := http.Post(fmt.Sprintf("%s/api/v1/webhooks/kill-%d", srv.url, i%3), "application/json", strings.NewReader(`{"i":`+strconv.Itoa(i)+`}`)) //nolint:noctx // test
+			resp, err := http.Post(fmt.Sprintf("%s/api/v1/webhooks/kill-%d", srv.url, i%3), "application/json", strings.NewReader(`{"i":`+strconv.Itoa(i)+`}`))
 			if err != nil {
 				continue
 			}

@@ -364,7 +364,7 @@ func TestOutboundOutage(t *testing.T) {
 	outage := outageDuration(t)
 	deadline := time.Now().Add(outage)
 	sentAtPause := br.Status(context.Background()).Outbound.Sent
-	// Load during the outage, up to 500 triggers (the catch-up after it is
+	// Load during the outage, up to 600 triggers (the catch-up after it is
 	// bounded on a busy machine); then the outage lasts its full length.
 	for time.Now().Before(deadline) && len(ids) < 600 {
 		load(10)
@@ -450,7 +450,9 @@ func TestInboundRedeliveryIsNotASecondEvent(t *testing.T) {
 	second := b.start(t, sqsbridge.Config{InboundQueueURL: q, WaitTimeSeconds: 1, VisibilityTimeout: time.Second})
 	eventstoretest.Poll(t, 60*time.Second, 50*time.Millisecond, func() bool { return second.Status(context.Background()).Inbound.Received >= 1 },
 		func() string { return fmt.Sprintf("%+v", second.Status(context.Background()).Inbound) })
-	eventstoretest.Poll(t, 30*time.Second, 50*time.Millisecond, func() bool { return len(b.sqs.Drain(t, q)) == 0 && second.Status(context.Background()).Inbound.Received >= 1 },
+	eventstoretest.Poll(t, 30*time.Second, 50*time.Millisecond, func() bool {
+		return len(b.sqs.Drain(t, q)) == 0 && second.Status(context.Background()).Inbound.Received >= 1
+	},
 		func() string { return "message not deleted" })
 	require.Equal(t, int64(0), second.Status(context.Background()).Inbound.Appended, "the redelivery was a duplicate")
 	evs := execEvents(t, b.es.Store)
@@ -495,7 +497,9 @@ func TestInboundPoisonToDLQ(t *testing.T) {
 	eventstoretest.Poll(t, 90*time.Second, 200*time.Millisecond, func() bool {
 		inDLQ = append(inDLQ, b.sqs.Drain(t, dlq)...)
 		return len(inDLQ) >= len(poison)
-	}, func() string { return fmt.Sprintf("%d of %d in the DLQ; %+v", len(inDLQ), len(poison), br.Status(context.Background()).Inbound) })
+	}, func() string {
+		return fmt.Sprintf("%d of %d in the DLQ; %+v", len(inDLQ), len(poison), br.Status(context.Background()).Inbound)
+	})
 	ids := make([]string, 0, len(inDLQ))
 	for _, m := range inDLQ {
 		ids = append(ids, aws.ToString(m.MessageId))

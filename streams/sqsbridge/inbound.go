@@ -71,7 +71,7 @@ func (b *Bridge) runInbound(ctx context.Context) {
 			QueueUrl:                    aws.String(b.cfg.InboundQueueURL),
 			MaxNumberOfMessages:         b.cfg.ReceiveBatch,
 			WaitTimeSeconds:             b.cfg.WaitTimeSeconds,
-			VisibilityTimeout:           int32(b.cfg.VisibilityTimeout / time.Second), //nolint:gosec // bounded by config
+			VisibilityTimeout:           int32(b.cfg.VisibilityTimeout / time.Second),
 			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount},
 		})
 		cancel()
@@ -313,7 +313,7 @@ func (b *Bridge) extendVisibility(ctx context.Context, msgs []types.Message) {
 		for i, m := range part {
 			entries = append(entries, types.ChangeMessageVisibilityBatchRequestEntry{
 				Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle,
-				VisibilityTimeout: int32(b.cfg.VisibilityTimeout / time.Second), //nolint:gosec // bounded by config
+				VisibilityTimeout: int32(b.cfg.VisibilityTimeout / time.Second),
 			})
 		}
 		callCtx, cancel := context.WithTimeout(ctx, b.cfg.SendTimeout)

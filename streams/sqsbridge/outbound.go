@@ -169,7 +169,7 @@ func (b *Bridge) lanes(q queue, list []*outEntry) [][]*outEntry {
 		if q.fifo {
 			h := fnv.New32a()
 			_, _ = h.Write([]byte(aws.ToString(e.entry.MessageGroupId)))
-			k = int(h.Sum32() % uint32(n)) //nolint:gosec // n is small and positive
+			k = int(h.Sum32() % uint32(n))
 		}
 		lanes[k] = append(lanes[k], e)
 	}
@@ -180,12 +180,12 @@ func (b *Bridge) lanes(q queue, list []*outEntry) [][]*outEntry {
 // MaxMessageBytes, in order.
 func (b *Bridge) chunks(list []*outEntry) [][]*outEntry {
 	var out [][]*outEntry
-	var cur []*outEntry
+	cur := make([]*outEntry, 0, MaxBatchEntries)
 	size := 0
 	for _, e := range list {
 		if len(cur) == MaxBatchEntries || (len(cur) > 0 && size+e.size > b.cfg.MaxMessageBytes) {
 			out = append(out, cur)
-			cur, size = nil, 0
+			cur, size = make([]*outEntry, 0, MaxBatchEntries), 0
 		}
 		cur = append(cur, e)
 		size += e.size

@@ -199,7 +199,7 @@ func (b *Bridge) Health(ctx context.Context) (string, error) {
 	detail := ""
 	if b.cfg.Outbound {
 		detail = "outbound " + itoa(int64(len(st.Outbound.Queues))) + " queue(s), sent " + itoa(st.Outbound.Sent) +
-			", in flight " + itoa(st.Outbound.InFlight) + ", backlog " + itoa(int64(st.Outbound.Backlog)) //nolint:gosec // a count
+			", in flight " + itoa(st.Outbound.InFlight) + ", backlog " + itoa(int64(st.Outbound.Backlog))
 	}
 	if b.cfg.InboundQueueURL != "" {
 		if detail != "" {

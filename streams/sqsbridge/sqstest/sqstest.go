@@ -67,7 +67,24 @@ func dir() (string, error) {
 
 func install(d string) error {
 	installOnce.Do(func() {
-		if _, err := os.Stat(filepath.Join(d, "node_modules", "fauxqs", "package.json")); err == nil {
+		marker := filepath.Join(d, "node_modules", "fauxqs", "package.json")
+		if _, err := os.Stat(marker); err == nil {
+			return
+		}
+		// Test binaries of several packages start at once: one installs,
+		// the others wait on the lock and find it done.
+		lock, err := os.OpenFile(filepath.Join(os.TempDir(), "hookstream-sqstest-npm.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			installErr = err
+			return
+		}
+		defer lock.Close()
+		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+			installErr = err
+			return
+		}
+		defer func() { _ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) }()
+		if _, err := os.Stat(marker); err == nil {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -109,7 +126,7 @@ func (s *Server) start(port int) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(node, "server.mjs")
+	cmd := exec.CommandContext(context.Background(), node, "server.mjs")
 	cmd.Dir = d
 	cmd.Env = append(os.Environ(), "FAUXQS_PORT="+strconv.Itoa(port), "FAUXQS_WATCH_STDIN=1", "FAUXQS_LOGGER=false")
 	cmd.Stdin = stdinR
