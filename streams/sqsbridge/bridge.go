@@ -92,7 +92,9 @@ func (b *Bridge) Start(ctx context.Context) error {
 	}
 	if b.cfg.InboundQueueURL != "" {
 		b.log.InfoContext(ctx, "sqs bridge inbound on", slog.String("queue", b.cfg.InboundQueueURL))
-		b.wg.Go(func() { b.runInbound(runCtx) })
+		for range b.cfg.Receivers {
+			b.wg.Go(func() { b.runInbound(runCtx) })
+		}
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ const (
 	DurableDefault           = "sqsbridge"
 	FetchBatchDefault        = 100
 	SendConcurrencyDefault   = 8
+	ReceiversDefault         = 4
 	AckWaitDefault           = 30 * time.Second
 	SendTimeoutDefault       = 15 * time.Second
 	RetryMinDefault          = 100 * time.Millisecond
@@ -122,6 +123,9 @@ type Config struct {
 	WaitTimeSeconds int32
 	// ReceiveBatch is MaxNumberOfMessages of a receive; default 10.
 	ReceiveBatch int32
+	// Receivers is the number of concurrent long polls of the inbound
+	// queue; default 4.
+	Receivers int
 	// VisibilityTimeout given to received messages and renewed every third
 	// of it while their append is slow; default 30 s.
 	VisibilityTimeout time.Duration
@@ -170,6 +174,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.ReceiveBatch <= 0 || c.ReceiveBatch > MaxBatchEntries {
 		c.ReceiveBatch = ReceiveBatchDefault
+	}
+	if c.Receivers <= 0 {
+		c.Receivers = ReceiversDefault
 	}
 	if c.VisibilityTimeout < time.Second {
 		c.VisibilityTimeout = VisibilityTimeoutDefault

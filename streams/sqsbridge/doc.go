@@ -60,8 +60,8 @@
 //
 // With HOOKSTREAM_SQS_INBOUND_QUEUE_URL (whatever the executor), the bridge
 // long-polls the queue (WaitTimeSeconds 20, up to 10 messages, visibility
-// 30 s). Each message body must be one CloudEvents 1.0 event in structured
-// JSON mode:
+// 30 s; 4 polls at once). Each message body must be one CloudEvents 1.0
+// event in structured JSON mode:
 //
 //	{"specversion":"1.0","id":"…","source":"/engines/x","type":"execution.completed",
 //	 "tenantid":"<tenant uuid>","workflowid":"<uuid>","webhookid":"<uuid>"?,
