@@ -509,7 +509,75 @@ func TestInboundPoisonToDLQ(t *testing.T) {
 	st := br.Status(context.Background())
 	require.GreaterOrEqual(t, st.Inbound.Invalid, int64(len(poison)*3), "each poison message was refused on each of its receives")
 	require.Equal(t, int64(5), st.Inbound.Appended)
-	_ = valid
+	var appendedIDs []string
+	for _, ev := range execEvents(t, b.es.Store) {
+		require.Equal(t, hookstream.EventExecutionStarted, ev.Type)
+		appendedIDs = append(appendedIDs, ev.ID)
+	}
+	require.Len(t, appendedIDs, len(valid))
+}
+
+// slowAppender holds every append until released: a JetStream append
+// slower than the message's visibility timeout.
+type slowAppender struct {
+	st      *eventstore.Store
+	release chan struct{}
+}
+
+func (a *slowAppender) Append(ctx context.Context, ev *hookstream.Event, opts eventstore.AppendOptions) (eventstore.AppendResult, error) {
+	select {
+	case <-a.release:
+	case <-ctx.Done():
+		return eventstore.AppendResult{}, ctx.Err()
+	}
+	return a.st.Append(ctx, ev, opts)
+}
+
+// countingVisibility is the real client counting visibility extensions.
+type countingVisibility struct {
+	*sqs.Client
+	mu       sync.Mutex
+	extended int
+}
+
+func (c *countingVisibility) ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
+	out, err := c.Client.ChangeMessageVisibilityBatch(ctx, in, opts...)
+	if err == nil && len(out.Successful) > 0 {
+		c.mu.Lock()
+		c.extended++
+		c.mu.Unlock()
+	}
+	return out, err
+}
+
+// TestInboundSlowAppendExtendsVisibility: while an append takes several
+// visibility timeouts, the message's visibility is extended, so it is not
+// received again (by this node's other polls or another node), and it is
+// appended and deleted once.
+func TestInboundSlowAppendExtendsVisibility(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	q := b.sqs.CreateQueue(t, "slow", sqstest.QueueOptions{VisibilityTimeout: 1})
+	send(t, b.sqs, q, inboundEvent(uuid.NewString(), hookstream.EventExecutionStarted, started(uuid.NewString())))
+	app := &slowAppender{st: b.es.Store, release: make(chan struct{})}
+	cl := &countingVisibility{Client: b.sqs.Client()}
+	br := b.start(t, sqsbridge.Config{InboundQueueURL: q, SQS: cl, Appender: app, WaitTimeSeconds: 1, VisibilityTimeout: time.Second})
+	extended := func() int {
+		cl.mu.Lock()
+		defer cl.mu.Unlock()
+		return cl.extended
+	}
+	// Hold the append for at least 6 extensions (about 2 s, two visibility
+	// timeouts) while 4 polls keep asking for messages.
+	eventstoretest.Poll(t, 60*time.Second, 20*time.Millisecond, func() bool { return extended() >= 6 },
+		func() string { return fmt.Sprintf("%d extensions", extended()) })
+	close(app.release)
+	eventstoretest.Poll(t, 60*time.Second, 20*time.Millisecond, func() bool {
+		visible, inFlight := b.sqs.Count(t, q)
+		return br.Status(context.Background()).Inbound.Appended == 1 && visible == 0 && inFlight == 0
+	}, func() string { return fmt.Sprintf("%+v", br.Status(context.Background()).Inbound) })
+	require.Equal(t, int64(1), br.Status(context.Background()).Inbound.Received, "never received twice")
+	require.Len(t, execEvents(t, b.es.Store), 1)
 }
 
 // TestOff: without configuration the bridge is off and says why.
