@@ -197,8 +197,8 @@ func TestSQSBridgeKillRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("durability test: builds and kills the real binary")
 	}
+	t.Parallel()
 	q := sqstest.Start(t)
-	sqsEnv(t, q)
 	fifo := q.CreateQueue(t, "triggers", sqstest.QueueOptions{FIFO: true})
 	inbound := q.CreateQueue(t, "results", sqstest.QueueOptions{VisibilityTimeout: 2})
 	dir := t.TempDir()
@@ -219,6 +219,8 @@ func TestSQSBridgeKillRestart(t *testing.T) {
 		"HOOKSTREAM_EXECUTOR=sqs",
 		"HOOKSTREAM_SQS_QUEUE_URL=" + fifo,
 		"HOOKSTREAM_SQS_INBOUND_QUEUE_URL=" + inbound,
+		"AWS_ENDPOINT_URL_SQS=" + q.URL, "AWS_REGION=" + sqstest.Region,
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_EC2_METADATA_DISABLED=true",
 	}}
 	t.Cleanup(func() {
 		if srv.cmd != nil {
