@@ -55,6 +55,11 @@
 //     except after a partial batch failure, when the failed entries follow
 //     the accepted ones of the same call.
 //   - Stop hands the triggers not yet accepted back (nak) for redelivery.
+//   - Several nodes share the durable consumer and JetStream spreads the
+//     triggers among them, so a webhook's FIFO order holds per node; run the
+//     outbound bridge on one node (HOOKSTREAM_EXECUTOR=sqs there, local
+//     elsewhere with the runner off) when strict per-webhook order matters
+//     across nodes.
 //
 // # Inbound
 //
