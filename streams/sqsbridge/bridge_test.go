@@ -597,3 +597,41 @@ func TestOff(t *testing.T) {
 		"outbound":{"queues":[],"sent":0,"failed":0,"inFlight":0,"lastSuccessAt":null,"lastError":null,"backlog":0},
 		"inbound":{"queueUrl":null,"received":0,"appended":0,"invalid":0,"lastSuccessAt":null,"lastError":null}}`, string(raw))
 }
+
+// TestOutboundServerRestart: the SQS server process dies (connections
+// refused), then comes back empty and the queue is created again (requests
+// meanwhile fail with QueueDoesNotExist): the triggers appended during the
+// outage all arrive once, and the ones delivered before are not sent again.
+func TestOutboundServerRestart(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	q := b.sqs.CreateQueue(t, "restart", sqstest.QueueOptions{FIFO: true})
+	br := b.start(t, sqsbridge.Config{Outbound: true, QueueURL: q, SendTimeout: 2 * time.Second, RetryMin: 50 * time.Millisecond, RetryMax: time.Second})
+	tenant, webhook := uuid.NewString(), uuid.NewString()
+	var before, during []string
+	for range 50 {
+		before = append(before, trigger(t, b.es.Store, tenant, webhook, hookstream.PriorityNormal, "b").ID)
+	}
+	eventstoretest.Poll(t, 60*time.Second, 20*time.Millisecond, func() bool { return br.Status(context.Background()).Outbound.Sent == 50 },
+		func() string { return fmt.Sprintf("%+v", br.Status(context.Background()).Outbound) })
+	got := b.sqs.Drain(t, q)
+	require.Len(t, got, 50)
+
+	b.sqs.Stop()
+	for range 50 {
+		during = append(during, trigger(t, b.es.Store, tenant, webhook, hookstream.PriorityNormal, "d").ID)
+	}
+	eventstoretest.Poll(t, 60*time.Second, 20*time.Millisecond, func() bool { return br.Status(context.Background()).Outbound.Failed > 0 },
+		func() string { return "no failed send while the server was down" })
+	require.Equal(t, int64(50), br.Status(context.Background()).Outbound.Sent)
+	b.sqs.Restart()
+	require.Equal(t, q, b.sqs.CreateQueue(t, "restart", sqstest.QueueOptions{FIFO: true}))
+	eventstoretest.Poll(t, 60*time.Second, 20*time.Millisecond, func() bool { return br.Status(context.Background()).Outbound.Sent == 100 },
+		func() string { return fmt.Sprintf("%+v", br.Status(context.Background()).Outbound) })
+	after := b.sqs.Drain(t, q)
+	ids := make([]string, 0, len(after))
+	for _, m := range after {
+		ids = append(ids, attr(m, sqsbridge.AttrEventID))
+	}
+	require.Equal(t, during, ids, "every trigger of the outage once, in order, none of before")
+}
