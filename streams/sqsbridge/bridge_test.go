@@ -608,14 +608,18 @@ func TestOutboundServerRestart(t *testing.T) {
 	q := b.sqs.CreateQueue(t, "restart", sqstest.QueueOptions{FIFO: true})
 	br := b.start(t, sqsbridge.Config{Outbound: true, QueueURL: q, SendTimeout: 2 * time.Second, RetryMin: 50 * time.Millisecond, RetryMax: time.Second})
 	tenant, webhook := uuid.NewString(), uuid.NewString()
-	var before, during []string
+	var during []string
+	before := map[string]bool{}
 	for range 50 {
-		before = append(before, trigger(t, b.es.Store, tenant, webhook, hookstream.PriorityNormal, "b").ID)
+		before[trigger(t, b.es.Store, tenant, webhook, hookstream.PriorityNormal, "b").ID] = true
 	}
 	eventstoretest.Poll(t, 60*time.Second, 20*time.Millisecond, func() bool { return br.Status(context.Background()).Outbound.Sent == 50 },
 		func() string { return fmt.Sprintf("%+v", br.Status(context.Background()).Outbound) })
 	got := b.sqs.Drain(t, q)
 	require.Len(t, got, 50)
+	for _, m := range got {
+		require.True(t, before[attr(m, sqsbridge.AttrEventID)])
+	}
 
 	b.sqs.Stop()
 	for range 50 {
