@@ -37,6 +37,14 @@ type Config struct {
 	GroupCommit         string
 	DevNoSync           bool
 	PProf               bool // HOOKSTREAM_PPROF (wire_pprof.go), default false
+	// Executor runs workflow.triggered: "local" (default, streams/runner)
+	// or "sqs" (the SQS bridge sends them to SQS; the local runner does not
+	// consume). HOOKSTREAM_EXECUTOR.
+	Executor string
+	// SQS bridge queues (wire_sqsbridge.go), default empty.
+	SQSQueueURL        string
+	SQSQueueURLs       [4]string
+	SQSInboundQueueURL string
 }
 
 type option struct {
@@ -85,6 +93,13 @@ var options = []option{
 	{"trusted-proxies", "HOOKSTREAM_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is honoured", str(func(c *Config) *string { return &c.TrustedProxies })},
 	{"redact-headers", "HOOKSTREAM_REDACT_HEADERS", "", "comma-separated extra header names redacted in stored events", str(func(c *Config) *string { return &c.RedactHeaders })},
 	{"geoip-db", "HOOKSTREAM_GEOIP_DB", "", "MaxMind-format database (.mmdb) for geo enrichment", str(func(c *Config) *string { return &c.GeoIPDB })},
+	{"executor", "HOOKSTREAM_EXECUTOR", "local", "who runs workflow.triggered: local (the runner) or sqs (sent to SQS by the bridge; AWS credentials, AWS_REGION and AWS_ENDPOINT_URL_SQS come from the standard AWS chain)", str(func(c *Config) *string { return &c.Executor })},
+	{"sqs-queue-url", "HOOKSTREAM_SQS_QUEUE_URL", "", "SQS queue of every priority without its own (executor sqs); a .fifo URL is a FIFO queue", str(func(c *Config) *string { return &c.SQSQueueURL })},
+	{"sqs-queue-url-p0", "HOOKSTREAM_SQS_QUEUE_URL_P0", "", "SQS queue of priority 0 (low) triggers", str(func(c *Config) *string { return &c.SQSQueueURLs[0] })},
+	{"sqs-queue-url-p1", "HOOKSTREAM_SQS_QUEUE_URL_P1", "", "SQS queue of priority 1 (normal) triggers", str(func(c *Config) *string { return &c.SQSQueueURLs[1] })},
+	{"sqs-queue-url-p2", "HOOKSTREAM_SQS_QUEUE_URL_P2", "", "SQS queue of priority 2 (high) triggers", str(func(c *Config) *string { return &c.SQSQueueURLs[2] })},
+	{"sqs-queue-url-p3", "HOOKSTREAM_SQS_QUEUE_URL_P3", "", "SQS queue of priority 3 (critical) triggers", str(func(c *Config) *string { return &c.SQSQueueURLs[3] })},
+	{"sqs-inbound-queue-url", "HOOKSTREAM_SQS_INBOUND_QUEUE_URL", "", "SQS queue long-polled for execution/step events and external CloudEvents (any executor)", str(func(c *Config) *string { return &c.SQSInboundQueueURL })},
 	{"group-commit", "HOOKSTREAM_GROUP_COMMIT", "on", "group concurrent ingest appends into atomic batches (one fsync for many): on or off", str(func(c *Config) *string { return &c.GroupCommit })},
 }
 
