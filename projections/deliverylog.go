@@ -153,13 +153,23 @@ func (a *deliveryBatch) add(ev *hookstream.Event) error {
 		if ev.ReplayOf != "" {
 			replayOf = &ev.ReplayOf
 		}
+		// Decided at ingest (Event.Outcome): the row starts in its final
+		// status; no derived event follows.
+		status, reason := "received", ""
+		var processed *time.Time
+		switch ev.Outcome {
+		case hookstream.OutcomeProcessed:
+			status, processed = "processed", &ev.Time
+		case hookstream.OutcomeFiltered:
+			status, reason, processed = "filtered", d.FilteredReason, &ev.Time
+		}
 		a.addRow(&deliveryRow{id: ev.ID, tenant: ev.TenantID, webhook: ev.WebhookID, workflow: ev.WorkflowID,
 			method: d.Method, headers: jsonObject(d.Headers), query: jsonObject(d.Query), body: jsonParam(body),
 			// A webhook.received is stored only once ingest (or the replay
 			// API) answered 202 Accepted for it.
-			bodyText: bodyText, contentType: d.ContentType, status: "received", responseStatus: http.StatusAccepted, deliveryID: d.DeliveryID,
+			bodyText: bodyText, contentType: d.ContentType, status: status, responseStatus: http.StatusAccepted, deliveryID: d.DeliveryID,
 			replayOf: replayOf, replayCount: ev.ReplayCount, priority: int(ev.Priority), metadata: jsonObject(d.Metadata),
-			seq: seq, created: ev.Time, bodyEncoding: enc})
+			seq: seq, created: ev.Time, bodyEncoding: enc, filteredReason: reason, processed: processed})
 		s := a.stats[ev.WebhookID]
 		if s == nil {
 			s = &statAcc{tenant: ev.TenantID}

@@ -31,6 +31,8 @@ type Config struct {
 	RedactHeaders   string
 	GeoIPDB         string
 	GroupCommit     string
+	EventMode       string // HOOKSTREAM_EVENT_MODE (perf): binary or structured
+	IngestDecide    string // HOOKSTREAM_INGEST_DECIDE (perf): on or off
 	DevNoSync       bool
 	PProf           bool // HOOKSTREAM_PPROF (wire_pprof.go), default false
 }
@@ -76,6 +78,8 @@ var options = []option{
 	{"redact-headers", "HOOKSTREAM_REDACT_HEADERS", "", "comma-separated extra header names redacted in stored events", str(func(c *Config) *string { return &c.RedactHeaders })},
 	{"geoip-db", "HOOKSTREAM_GEOIP_DB", "", "MaxMind-format database (.mmdb) for geo enrichment", str(func(c *Config) *string { return &c.GeoIPDB })},
 	{"group-commit", "HOOKSTREAM_GROUP_COMMIT", "on", "group concurrent ingest appends into atomic batches (one fsync for many): on or off", str(func(c *Config) *string { return &c.GroupCommit })},
+	{"event-mode", "HOOKSTREAM_EVENT_MODE", "binary", "CloudEvents content mode of appended events: binary (attributes in ce- headers, data as payload) or structured (one JSON object); both are always readable", str(func(c *Config) *string { return &c.EventMode })},
+	{"ingest-decide", "HOOKSTREAM_INGEST_DECIDE", "on", "ingest records processed/filtered on webhook.received when the webhook triggers no workflow (one message per delivery); off leaves every decision to the pipeline", str(func(c *Config) *string { return &c.IngestDecide })},
 }
 
 // parseConfig reads defaults, then the environment, then flags.

@@ -26,6 +26,7 @@ import (
 	"github.com/hookstream/hookstream/migrations"
 	"github.com/hookstream/hookstream/projections"
 	"github.com/hookstream/hookstream/projections/pglocal"
+	"github.com/hookstream/hookstream/streams/pipeline"
 	"github.com/hookstream/hookstream/streams/webhooks"
 	"github.com/hookstream/hookstream/web"
 )
@@ -53,6 +54,7 @@ type Main struct {
 	nc       *nats.Conn
 	store    *eventstore.Store
 	batcher  *eventstore.Batcher // group commit, see Appender
+	decider  *pipeline.Decider   // ingest's filter decisions, see Decider
 	pg       *pglocal.Server
 	pool     *pgxpool.Pool
 	accounts *projections.Accounts
@@ -195,9 +197,14 @@ func (m *Main) openNATS(ctx context.Context) error {
 			m.logger.Info("embedded NATS accepts network clients", slog.String("url", u))
 		}
 	}
+	mode, err := m.contentMode()
+	if err != nil {
+		return err
+	}
 	m.store, err = eventstore.Open(ctx, m.nc, eventstore.Config{
 		Replicas:        replicas,
 		DuplicateWindow: m.Config.DuplicateWindow,
+		ContentMode:     mode,
 		Logger:          m.logger,
 	})
 	return err

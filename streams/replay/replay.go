@@ -350,6 +350,16 @@ func (s *Service) replay(ctx context.Context, tenant hookstream.Tenant, orig *ho
 // An edited body is validated under the webhook's enforced schema.
 func (s *Service) replayData(orig *hookstream.Event, body json.RawMessage, edited bool) (json.RawMessage, error) {
 	if !edited {
+		if orig.Outcome == hookstream.OutcomeFiltered {
+			// Ingest's decision is the original's, not the replay's: the
+			// pipeline decides the replay with the rules of now.
+			var d map[string]json.RawMessage
+			if err := json.Unmarshal(orig.Data, &d); err != nil || d == nil {
+				return nil, fmt.Errorf("decode original data of %s: %w", orig.ID, err)
+			}
+			delete(d, "filteredReason")
+			return json.Marshal(d)
+		}
 		return orig.Data, nil
 	}
 	if !json.Valid(body) {
@@ -400,6 +410,7 @@ func (s *Service) replayData(orig *hookstream.Event, body json.RawMessage, edite
 	d["contentType"] = mustJSON(contentType)
 	delete(d, "bodyEncoding")
 	delete(d, "schemaErrors")
+	delete(d, "filteredReason")
 	if len(schemaErrs) > 0 {
 		d["schemaErrors"] = mustJSON(schemaErrs)
 	}
