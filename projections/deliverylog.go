@@ -157,7 +157,7 @@ func (a *deliveryBatch) add(ev *hookstream.Event) error {
 	seq := int64(ev.Sequence) // positive
 	switch ev.Type {
 	case hookstream.EventWebhookReceived:
-		var d hookstream.ReceivedData
+		var d receivedColumns
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
 			return err
 		}
@@ -177,11 +177,11 @@ func (a *deliveryBatch) add(ev *hookstream.Event) error {
 			status, reason, processed = "filtered", d.FilteredReason, &ev.Time
 		}
 		a.addRow(&deliveryRow{id: ev.ID, tenant: ev.TenantID, webhook: ev.WebhookID, workflow: ev.WorkflowID,
-			method: d.Method, headers: jsonObject(d.Headers), query: jsonObject(d.Query), body: jsonParam(body),
+			method: d.Method, headers: rawObject(d.Headers), query: rawObject(d.Query), body: jsonParam(body),
 			// A webhook.received is stored only once ingest (or the replay
 			// API) answered 202 Accepted for it.
 			bodyText: bodyText, contentType: d.ContentType, status: status, responseStatus: http.StatusAccepted, deliveryID: d.DeliveryID,
-			replayOf: replayOf, replayCount: ev.ReplayCount, priority: int(ev.Priority), metadata: jsonObject(d.Metadata),
+			replayOf: replayOf, replayCount: ev.ReplayCount, priority: int(ev.Priority), metadata: rawObject(d.Metadata),
 			seq: seq, created: ev.Time, bodyEncoding: enc, filteredReason: reason, processed: processed})
 		s := a.stats[ev.WebhookID]
 		if s == nil {
@@ -440,6 +440,31 @@ func jsonObject(v any) string {
 	raw, err := json.Marshal(v)
 	if err != nil || string(raw) == "null" {
 		return def
+	}
+	return string(pgJSON(raw))
+}
+
+// receivedColumns is what the delivery log reads of webhook.received data:
+// the JSON objects stay raw (they go to jsonb columns as they are), so no
+// map is built and marshalled again per event.
+type receivedColumns struct {
+	Method         string          `json:"method"`
+	Headers        json.RawMessage `json:"headers"`
+	Query          json.RawMessage `json:"query"`
+	Body           json.RawMessage `json:"body"`
+	BodyEncoding   string          `json:"bodyEncoding"`
+	ContentType    string          `json:"contentType"`
+	Metadata       json.RawMessage `json:"metadata"`
+	DeliveryID     string          `json:"deliveryId"`
+	FilteredReason string          `json:"filteredReason"`
+}
+
+// rawObject is jsonObject for a raw JSON value: "{}" for a missing, null
+// or empty object, else the value made storable (pgJSON).
+func rawObject(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" || string(raw) == "{}" || raw[0] != '{' {
+		return "{}"
 	}
 	return string(pgJSON(raw))
 }
