@@ -36,26 +36,37 @@ const (
 // JetStream message data. Extension attributes (tenantid, webhookid, priority,
 // replaycount, replayof) are lower case as CloudEvents requires.
 type Event struct {
-	SpecVersion     string          `json:"specversion"`
-	ID              string          `json:"id"`
-	Source          string          `json:"source"`
-	Type            EventType       `json:"type"`
-	Subject         string          `json:"subject,omitempty"`
-	Time            time.Time       `json:"time"`
-	DataContentType string          `json:"datacontenttype,omitempty"`
-	TenantID        string          `json:"tenantid"`
-	WebhookID       string          `json:"webhookid,omitempty"`
-	WorkflowID      string          `json:"workflowid,omitempty"`
-	Priority        Priority        `json:"priority"`
-	ReplayCount     int             `json:"replaycount"`
-	ReplayOf        string          `json:"replayof"`
-	Data            json.RawMessage `json:"data,omitempty"`
+	SpecVersion     string    `json:"specversion"`
+	ID              string    `json:"id"`
+	Source          string    `json:"source"`
+	Type            EventType `json:"type"`
+	Subject         string    `json:"subject,omitempty"`
+	Time            time.Time `json:"time"`
+	DataContentType string    `json:"datacontenttype,omitempty"`
+	TenantID        string    `json:"tenantid"`
+	WebhookID       string    `json:"webhookid,omitempty"`
+	WorkflowID      string    `json:"workflowid,omitempty"`
+	Priority        Priority  `json:"priority"`
+	ReplayCount     int       `json:"replaycount"`
+	ReplayOf        string    `json:"replayof"`
+	// Outcome, on webhook.received, is the decision ingest already took
+	// when nothing was left to decide asynchronously: OutcomeProcessed or
+	// OutcomeFiltered (the reason is ReceivedData.FilteredReason). Empty:
+	// the pipeline decides (SPEC §4) and appends the derived events.
+	Outcome string          `json:"outcome,omitempty"`
+	Data    json.RawMessage `json:"data,omitempty"`
 
 	// Sequence is the JetStream stream sequence; set when read, not stored.
 	Sequence uint64 `json:"-"`
 	// Stream is the stream the event was read from; set when read.
 	Stream string `json:"-"`
 }
+
+// Outcomes recorded by ingest on webhook.received (Event.Outcome).
+const (
+	OutcomeProcessed = "processed"
+	OutcomeFiltered  = "filtered"
+)
 
 // ReceivedData is the data of webhook.received (SPEC §2).
 type ReceivedData struct {
@@ -73,6 +84,9 @@ type ReceivedData struct {
 	Test         bool                `json:"test,omitempty"`
 	// SchemaErrors is set when schemaMode is warn and the body failed.
 	SchemaErrors []FieldError `json:"schemaErrors,omitempty"`
+	// FilteredReason is the failing rule when ingest filtered the delivery
+	// (Event.Outcome == OutcomeFiltered).
+	FilteredReason string `json:"filteredReason,omitempty"`
 }
 
 // AuthResult records how a delivery was authenticated.

@@ -161,7 +161,7 @@ func (c *Consumer) collect(batch jetstream.MessageBatch) ([]Msg, error) {
 			return out, fmt.Errorf("fetch metadata: %w", err)
 		}
 		msg := Msg{Delivered: md.NumDelivered, LastAttempt: int(md.NumDelivered) >= c.max, raw: m}
-		msg.Event, msg.DecodeErr = decode(m.Data(), c.stream, md.Sequence.Stream)
+		msg.Event, msg.DecodeErr = DecodeMsg(m.Headers(), m.Data(), c.stream, md.Sequence.Stream)
 		if msg.Event == nil {
 			msg.Event = &hookstream.Event{Sequence: md.Sequence.Stream, Stream: c.stream}
 		}

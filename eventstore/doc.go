@@ -37,6 +37,19 @@
 //     MaxDeliver; the consumer's owner decides what to do with the last
 //     delivery (see Msg.LastAttempt).
 //
+// # Content mode
+//
+// Events are carried by the CloudEvents NATS protocol binding in binary
+// content mode by default (Config.ContentMode): every attribute in a
+// ce-<name> header (ce-specversion, ce-id, ce-source, ce-type, ce-time,
+// ce-tenantid, ce-webhookid, ce-workflowid, ce-priority, ce-replaycount,
+// ce-replayof, ce-outcome, ce-subject), datacontenttype in Content-Type,
+// and the data alone as the payload. Consumers route on headers; decoding
+// an event parses no JSON (Event.Data is the payload). Every reader (Get,
+// Read, consumers, DecodeMsg) also accepts structured mode (one JSON
+// object, what wave 1 wrote, ContentStructured), told apart by the
+// ce-specversion header, so events stored before the change stay readable.
+//
 // # Group commit
 //
 // Under SyncAlways every plain publish costs one fsync before its PubAck,

@@ -135,7 +135,7 @@ func readBatch(batch jetstream.MessageBatch, stream string, stop uint64, fn func
 		if md.Sequence.Stream > stop {
 			return true, n, nil
 		}
-		ev, err := decode(m.Data(), stream, md.Sequence.Stream)
+		ev, err := DecodeMsg(m.Headers(), m.Data(), stream, md.Sequence.Stream)
 		if err != nil {
 			return true, n, err
 		}

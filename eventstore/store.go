@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -37,7 +38,10 @@ type Config struct {
 	MaxBytes int64
 	// PubAckTimeout bounds the wait for a PubAck; default 5 s.
 	PubAckTimeout time.Duration
-	Logger        *slog.Logger
+	// ContentMode of appended events: ContentBinary (default) or
+	// ContentStructured. Readers accept both whatever this says.
+	ContentMode ContentMode
+	Logger      *slog.Logger
 }
 
 // WithDefaults fills zero fields with their defaults.
@@ -59,6 +63,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.PubAckTimeout <= 0 {
 		c.PubAckTimeout = PubAckTimeoutDefault
+	}
+	if c.ContentMode == "" {
+		c.ContentMode = ContentBinary
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -172,27 +179,32 @@ func (s *Store) message(ev *hookstream.Event, opts AppendOptions) (*nats.Msg, er
 	if ev.Source == "" {
 		ev.Source = sourceOf(ev)
 	}
-	data, err := encodeEvent(ev)
-	if err != nil {
-		return nil, err
+	msg := &nats.Msg{Subject: Subject(ev), Header: make(nats.Header, 16)}
+	if s.cfg.ContentMode == ContentStructured {
+		data, err := encodeEvent(ev)
+		if err != nil {
+			return nil, err
+		}
+		msg.Data = data
+		msg.Header["Ce-Type"] = []string{ev.Type}
+	} else {
+		msg.Data = ev.Data
+		setBinaryHeaders(msg.Header, ev)
 	}
-	if len(data) > int(s.cfg.MaxMsgSize) {
-		return nil, hookstream.Errorf(hookstream.ETOOLARGE, "event of %d bytes exceeds the store's maximum of %d", len(data), s.cfg.MaxMsgSize)
+	if len(msg.Data) > int(s.cfg.MaxMsgSize) {
+		return nil, hookstream.Errorf(hookstream.ETOOLARGE, "event of %d bytes exceeds the store's maximum of %d", len(msg.Data), s.cfg.MaxMsgSize)
 	}
-	msg := nats.NewMsg(Subject(ev))
-	msg.Data = data
 	id := opts.MsgID
 	if id == "" {
 		id = ev.ID
 	}
-	msg.Header.Set(jetstream.MsgIDHeader, id)
-	msg.Header.Set("Ce-Type", ev.Type)
+	msg.Header[jetstream.MsgIDHeader] = []string{id}
 	if opts.TTL > 0 {
 		ttl := opts.TTL
 		if ttl > s.cfg.MaxAge {
 			ttl = s.cfg.MaxAge
 		}
-		msg.Header.Set(jetstream.MsgTTLHeader, fmt.Sprintf("%ds", int64(ttl/time.Second)))
+		msg.Header[jetstream.MsgTTLHeader] = []string{strconv.FormatInt(int64(ttl/time.Second), 10) + "s"}
 	}
 	return msg, nil
 }
@@ -222,7 +234,7 @@ func (s *Store) Get(ctx context.Context, stream string, seq uint64) (*hookstream
 		}
 		return nil, fmt.Errorf("get %s/%d: %w", stream, seq, translate(err))
 	}
-	return decode(raw.Data, stream, raw.Sequence)
+	return DecodeMsg(raw.Header, raw.Data, stream, raw.Sequence)
 }
 
 // StreamInfo returns the stream's last sequence and message count.

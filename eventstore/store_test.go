@@ -180,10 +180,12 @@ func TestAppendTooLarge(t *testing.T) {
 	require.Equal(t, hookstream.ETOOLARGE, hookstream.ErrorCode(err))
 }
 
+// TestEncodedEventIsCloudEventsJSON checks structured content mode (binary,
+// the default, is TestContentModesReadable's).
 func TestEncodedEventIsCloudEventsJSON(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := eventstoretest.New(t).Store
+	st := eventstoretest.NewWithConfig(t, eventstore.Config{ContentMode: eventstore.ContentStructured}).Store
 	for _, data := range []string{`{"body":{"a":[1,2,{"b":"x\u00e9"}]}}`, "{\n  \"spaced\": true\n}", ``} {
 		ev := received(tenantA, webhook1, 0)
 		ev.Data = json.RawMessage(data)

@@ -39,6 +39,10 @@ type WebhookLookup interface {
 type FiltersConfig struct {
 	Store    FilterStore
 	Webhooks WebhookLookup
+	// Changed, when set, is called after a rule set is stored (ingest's
+	// filter cache then leaves that webhook to the pipeline until it has
+	// read the new version).
+	Changed func(webhookID string)
 }
 
 // Filters is the Module of /api/v1/webhooks/{id}/filters (SPEC §4): every
@@ -148,6 +152,9 @@ func (m *Filters) put(c echo.Context) error {
 	f, err := m.cfg.Store.Put(c.Request().Context(), wh.TenantID, wh.ID, raw)
 	if err != nil {
 		return err
+	}
+	if m.cfg.Changed != nil {
+		m.cfg.Changed(wh.ID)
 	}
 	return c.JSON(http.StatusOK, ruleSetJSON{RuleSet: rs, WebhookID: wh.ID, UpdatedAt: &f.UpdatedAt})
 }

@@ -71,6 +71,16 @@ type IngestConfig struct {
 	Logger     *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Decider, when set, records on webhook.received the decision ingest
+	// can take itself (no workflow to trigger: processed or filtered), so
+	// the pipeline appends nothing for it (streams/pipeline.Decider).
+	Decider IngestDecider
+}
+
+// IngestDecider decides a received delivery at ingest when nothing is left
+// to decide asynchronously; "" leaves it to the pipeline.
+type IngestDecider interface {
+	Decide(wh *hookstream.Webhook, data json.RawMessage) (outcome, reason string)
 }
 
 // Ingest is the webhook receiving endpoint (SPEC §3): POST
@@ -307,6 +317,17 @@ func (in *Ingest) Process(ctx context.Context, w http.ResponseWriter, r *http.Re
 		return res, fmt.Errorf("marshal webhook.received: %w", err)
 	}
 	ev := in.newEvent(hookstream.EventWebhookReceived, wh)
+	if in.cfg.Decider != nil {
+		if outcome, reason := in.cfg.Decider.Decide(&wh, raw); outcome != "" {
+			ev.Outcome = outcome
+			if reason != "" {
+				raw, err = withFilteredReason(raw, reason)
+				if err != nil {
+					return res, err
+				}
+			}
+		}
+	}
 	ev.Data = raw
 	if isTest && tr.DryRun {
 		res.Status, res.Body = http.StatusAccepted, map[string]any{"eventId": ev.ID, "dryRun": true}
@@ -566,4 +587,18 @@ func newIngestMetrics(reg prometheus.Registerer) (*ingestMetrics, error) {
 func (m *ingestMetrics) observe(status int, d time.Duration) {
 	m.requests.WithLabelValues(strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(strconv.Itoa(status/100) + "xx").Observe(d.Seconds())
+}
+
+// withFilteredReason adds filteredReason to the JSON object raw (the
+// marshalled ReceivedData, which never carries one yet).
+func withFilteredReason(raw json.RawMessage, reason string) (json.RawMessage, error) {
+	r, err := json.Marshal(reason)
+	if err != nil {
+		return nil, fmt.Errorf("marshal filtered reason: %w", err)
+	}
+	out := make([]byte, 0, len(raw)+len(r)+20)
+	out = append(out, raw[:len(raw)-1]...)
+	out = append(out, `,"filteredReason":`...)
+	out = append(out, r...)
+	return append(out, '}'), nil
 }

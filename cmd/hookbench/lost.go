@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -111,11 +110,8 @@ func checkStream(ctx context.Context, natsURL, natsCreds, webhookID string, acc 
 				lc.ByType = map[string]int{}
 			}
 			lc.ByType[subjectType(m.Subject())]++
-			var ev struct {
-				ID string `json:"id"`
-			}
-			if json.Unmarshal(m.Data(), &ev) == nil {
-				seen[ev.ID]++
+			if id := eventstore.EventID(m.Headers(), m.Data()); id != "" {
+				seen[id]++
 			}
 		}
 		if err := batch.Error(); err != nil && n == 0 {

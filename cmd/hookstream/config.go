@@ -45,6 +45,8 @@ type Config struct {
 	SQSQueueURL        string
 	SQSQueueURLs       [4]string
 	SQSInboundQueueURL string
+	EventMode          string // HOOKSTREAM_EVENT_MODE (perf): binary or structured
+	IngestDecide       string // HOOKSTREAM_INGEST_DECIDE (perf): on or off
 }
 
 type option struct {
@@ -101,6 +103,8 @@ var options = []option{
 	{"sqs-queue-url-p3", "HOOKSTREAM_SQS_QUEUE_URL_P3", "", "SQS queue of priority 3 (critical) triggers", str(func(c *Config) *string { return &c.SQSQueueURLs[3] })},
 	{"sqs-inbound-queue-url", "HOOKSTREAM_SQS_INBOUND_QUEUE_URL", "", "SQS queue long-polled for execution/step events and external CloudEvents (any executor)", str(func(c *Config) *string { return &c.SQSInboundQueueURL })},
 	{"group-commit", "HOOKSTREAM_GROUP_COMMIT", "on", "group concurrent ingest appends into atomic batches (one fsync for many): on or off", str(func(c *Config) *string { return &c.GroupCommit })},
+	{"event-mode", "HOOKSTREAM_EVENT_MODE", "binary", "CloudEvents content mode of appended events: binary (attributes in ce- headers, data as payload) or structured (one JSON object); both are always readable", str(func(c *Config) *string { return &c.EventMode })},
+	{"ingest-decide", "HOOKSTREAM_INGEST_DECIDE", "on", "ingest records processed/filtered on webhook.received when the webhook triggers no workflow (one message per delivery); off leaves every decision to the pipeline", str(func(c *Config) *string { return &c.IngestDecide })},
 }
 
 // parseConfig reads defaults, then the environment, then flags.

@@ -76,11 +76,17 @@ func TestReplaySingleEndToEnd(t *testing.T) {
 		}
 		return st, r
 	}
-	// decided waits for the pipeline's decision on an event.
+	// decided waits for the decision on an event: the pipeline's derived
+	// event, or the outcome ingest recorded on webhook.received (a webhook
+	// without a workflow, see streams/pipeline "Decided at ingest").
 	decided := func(id string) hookstream.EventType {
 		var decision hookstream.EventType
 		poll(t, 90*time.Second, 100*time.Millisecond, func() bool {
 			for _, ev := range s.events(h, "") {
+				if ev.ID == id && ev.Type == hookstream.EventWebhookReceived && ev.Outcome != "" {
+					decision = "webhook." + ev.Outcome
+					return true
+				}
 				var d struct {
 					EventID string `json:"eventId"`
 				}

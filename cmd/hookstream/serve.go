@@ -26,6 +26,7 @@ import (
 	"github.com/hookstream/hookstream/migrations"
 	"github.com/hookstream/hookstream/projections"
 	"github.com/hookstream/hookstream/projections/pglocal"
+	"github.com/hookstream/hookstream/streams/pipeline"
 	"github.com/hookstream/hookstream/streams/webhooks"
 	"github.com/hookstream/hookstream/web"
 )
@@ -54,6 +55,7 @@ type Main struct {
 	store    *eventstore.Store
 	batcher  *eventstore.Batcher // group commit, see Appender
 	retrier  *eventstore.Retrier // waits out leader elections, see Appender
+	decider  *pipeline.Decider   // ingest's filter decisions, see Decider
 	pg       *pglocal.Server
 	pool     *pgxpool.Pool
 	accounts *projections.Accounts
@@ -208,9 +210,14 @@ func (m *Main) openNATS(ctx context.Context) error {
 				slog.String("url", u), slog.String("nkey_seed_file", filepath.Join(m.Config.DataDir, eventstore.NKeySeedFile)))
 		}
 	}
+	mode, err := m.contentMode()
+	if err != nil {
+		return err
+	}
 	m.store, err = eventstore.Open(ctx, m.nc, eventstore.Config{
 		Replicas:        replicas,
 		DuplicateWindow: m.Config.DuplicateWindow,
+		ContentMode:     mode,
 		Logger:          m.logger,
 	})
 	return err

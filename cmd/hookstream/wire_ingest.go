@@ -65,10 +65,19 @@ func buildIngest(ctx context.Context, m *Main) ([]handlers.Module, []Component, 
 			redact = append(redact, h)
 		}
 	}
+	decider, err := m.Decider(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ingestDecider handlers.IngestDecider
+	if decider != nil {
+		ingestDecider = decider
+	}
 	ingest, err := handlers.NewIngest(handlers.IngestConfig{
 		Registry: registry, Appender: appender, Events: m.Store(), Retention: retention,
 		TrustedProxies: trusted, RedactHeaders: redact, GeoIP: geo,
 		Registerer: m.Registry(), Logger: m.Logger().With("component", "ingest"),
+		Decider: ingestDecider,
 	})
 	if err != nil {
 		return nil, nil, err

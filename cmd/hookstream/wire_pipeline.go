@@ -47,9 +47,17 @@ func buildPipeline(ctx context.Context, m *Main) ([]handlers.Module, []Component
 	if err != nil {
 		return nil, nil, err
 	}
+	decider, err := m.Decider(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var changed func(string)
+	if decider != nil {
+		changed = decider.Invalidate
+	}
 	modules := []handlers.Module{
 		handlers.NewEventTypes(handlers.EventTypesConfig{Store: types, Schemas: schemas}),
-		handlers.NewFilters(handlers.FiltersConfig{Store: filters, Webhooks: registry}),
+		handlers.NewFilters(handlers.FiltersConfig{Store: filters, Webhooks: registry, Changed: changed}),
 		handlers.NewWorkflows(projections.NewWorkflows(m.Pool())),
 	}
 	return modules, []Component{p}, nil

@@ -38,8 +38,12 @@ func buildReplay(ctx context.Context, m *Main) ([]handlers.Module, []Component, 
 	}
 	replays := projections.NewReplays(m.Pool())
 	logger := m.Logger().With("component", "replay")
+	appender, err := m.Appender()
+	if err != nil {
+		return nil, nil, err
+	}
 	svc, err := replay.NewService(ctx, replay.Config{
-		Store: m.Store(), Locator: replays, Tenants: m.Accounts(), LookupWebhook: lookup, Logger: logger,
+		Store: m.Store(), Appender: appender, Locator: replays, Tenants: m.Accounts(), LookupWebhook: lookup, Logger: logger,
 	})
 	if err != nil {
 		return nil, nil, err

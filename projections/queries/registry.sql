@@ -61,6 +61,11 @@ RETURNING rule_set, updated_at;
 -- name: FilterVersions
 SELECT webhook_id::text, updated_at FROM webhook_filters WHERE webhook_id = ANY($1::uuid[]);
 
+-- name: AllFilterVersions
+-- Every rule set's version: ingest's filter cache polls it (small table,
+-- one row per webhook with filters).
+SELECT webhook_id::text, updated_at FROM webhook_filters;
+
 -- name: FilterByWebhook
 SELECT tenant_id::text, rule_set, updated_at FROM webhook_filters WHERE webhook_id = $1;
 

@@ -35,6 +35,29 @@
 //     set that does not compile, an event too large to derive) become
 //     webhook.failed and the event is acked.
 //
+// # Decided at ingest
+//
+// A webhook that triggers no workflow and does not validate in warn mode
+// has nothing left to decide asynchronously: its filter rules cost about a
+// microsecond. Ingest then takes the decision itself with a Decider (a
+// node-local cache of every compiled rule set, refreshed by polling the
+// rule set versions every 500 ms, and invalidated at once by this node's
+// filters API) and records it on webhook.received: the extension attribute
+// outcome (ce-outcome) is "processed" or "filtered", and the data carries
+// filteredReason (the same reason webhook.filtered would carry). Such a
+// delivery is one message in the stream instead of two: the pipeline acks
+// it without appending anything, and the delivery log writes its row in
+// its final status (processed_at = received time). Everything else — a
+// workflow to trigger (workflow.triggered and webhook.processed with the
+// execution), warn-mode schema errors, failures (webhook.failed), replays —
+// is decided here as before. Ingest leaves the decision to the pipeline
+// whenever its cache is not known to be current (never loaded, last poll
+// older than three intervals — PostgreSQL down —, or a rule set just
+// changed through this node) or the stored rule set does not compile. A
+// rule set changed through another node applies to this node's ingest
+// within one poll interval. HOOKSTREAM_INGEST_DECIDE=off restores "every
+// decision in the pipeline".
+//
 // # Filter cache
 //
 // Compiled rule sets are cached in memory per webhook, keyed by the rule

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
@@ -322,8 +320,20 @@ func (p *Pipeline) handleBatch(ctx context.Context, msgs []eventstore.Msg) {
 // transiently.
 func (p *Pipeline) attempt(ctx context.Context, msgs []eventstore.Msg) []eventstore.Msg {
 	ids := make([]string, 0, len(msgs))
+	undecided := msgs[:0:0]
 	for _, m := range msgs {
+		if m.Event.Outcome != "" {
+			// Ingest recorded the decision (Decider): nothing to append.
+			// A redelivery after a lost ack is skipped the same way.
+			_ = m.AckAsync()
+			continue
+		}
+		undecided = append(undecided, m)
 		ids = append(ids, m.Event.WebhookID)
+	}
+	msgs = undecided
+	if len(msgs) == 0 {
+		return nil
 	}
 	progs, verr := p.filters.refresh(ctx, ids)
 	if verr != nil {
@@ -438,10 +448,6 @@ func workflowOf(ev *hookstream.Event, wh *hookstream.Webhook) string {
 }
 
 func (p *Pipeline) decide(ctx context.Context, ev *hookstream.Event, prog *filter.Program) error {
-	var rd hookstream.ReceivedData
-	if err := json.Unmarshal(ev.Data, &rd); err != nil {
-		return fmt.Errorf("malformed webhook.received data: %w", err)
-	}
 	wh, ok := p.cfg.Webhooks.Get(ev.TenantID, ev.WebhookID)
 	if !ok {
 		if time.Since(ev.Time) < p.cfg.MissingWebhookGrace {
@@ -450,15 +456,22 @@ func (p *Pipeline) decide(ctx context.Context, ev *hookstream.Event, prog *filte
 		return ErrWebhookDeleted
 	}
 	workflowID := workflowOf(ev, &wh)
+	warn := wh.SchemaMode == hookstream.SchemaWarn && wh.EventType != ""
 
-	var body any
-	if len(rd.Body) > 0 && rd.BodyEncoding == "" {
-		if err := json.Unmarshal(rd.Body, &body); err != nil {
-			return fmt.Errorf("malformed body: %w", err)
+	// The data is decoded only when something reads it: a rule set, a
+	// trigger, or a warn-mode validation.
+	var rd hookstream.ReceivedData
+	if prog != nil || workflowID != "" || warn {
+		if err := json.Unmarshal(ev.Data, &rd); err != nil {
+			return fmt.Errorf("malformed webhook.received data: %w", err)
 		}
 	}
 	if prog != nil {
-		res := prog.Match(filter.Input{Body: body, Headers: http.Header(rd.Headers), Query: url.Values(rd.Query), Metadata: rd.Metadata})
+		in, err := filterInput(&rd)
+		if err != nil {
+			return err
+		}
+		res := prog.Match(in)
 		if !res.Matched {
 			data := filteredData{EventID: ev.ID, Reason: res.Reason}
 			if res.Failed != nil {
@@ -470,7 +483,7 @@ func (p *Pipeline) decide(ctx context.Context, ev *hookstream.Event, prog *filte
 	}
 
 	processed := processedData{EventID: ev.ID}
-	if wh.SchemaMode == hookstream.SchemaWarn && wh.EventType != "" {
+	if warn {
 		errs, err := p.schemaErrors(ctx, &wh, &rd)
 		if err != nil {
 			return err

@@ -82,6 +82,7 @@ func (a filterStore) RuleSet(ctx context.Context, id string) (json.RawMessage, t
 }
 
 type bundle struct {
+	pool     *pgxpool.Pool
 	store    *eventstore.Store
 	filters  *projections.Filters
 	types    *projections.EventTypes
@@ -100,6 +101,7 @@ func setupPool(t testing.TB, pool *pgxpool.Pool) *bundle {
 	tenant, err := projections.NewAccounts(pool).CreateTenant(context.Background(), "acme")
 	require.NoError(t, err)
 	b := &bundle{
+		pool:     pool,
 		store:    eventstoretest.New(t).Store,
 		filters:  projections.NewFilters(pool),
 		types:    projections.NewEventTypes(pool),

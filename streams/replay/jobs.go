@@ -36,7 +36,7 @@ const (
 	LeaseDefault            = 15 * time.Second
 	PollIntervalDefault     = time.Second
 	ProgressIntervalDefault = time.Second
-	WorkersDefault          = 16
+	WorkersDefault          = 64
 	MaxJobsDefault          = 2
 )
 
@@ -123,7 +123,8 @@ type JobsConfig struct {
 	PollInterval time.Duration
 	// ProgressInterval between progress saves; default 1 s.
 	ProgressInterval time.Duration
-	// Workers is the number of replays in flight per job; default 16.
+	// Workers is the number of replays in flight per job; default 64 (their
+	// appends share the Batcher's atomic batches).
 	Workers int
 	// MaxJobs run at once on this node; default 2.
 	MaxJobs int

@@ -50,9 +50,13 @@ type LookupWebhookFunc func(tenantID, webhookID string) (hookstream.Webhook, *sc
 
 // Config configures a Service.
 type Config struct {
-	Store   *eventstore.Store
-	Locator Locator
-	Tenants Tenants
+	Store *eventstore.Store
+	// Appender appends the replays and their replay.requested; default
+	// Store. The node's eventstore.Batcher groups the appends of a batch
+	// job's concurrent replays (and of ingest) into one fsync per batch.
+	Appender Appender
+	Locator  Locator
+	Tenants  Tenants
 	// LookupWebhook validates edited bodies; nil validates nothing (only for
 	// tests without webhooks).
 	LookupWebhook LookupWebhookFunc
@@ -62,6 +66,12 @@ type Config struct {
 	Logger        *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+}
+
+// Appender appends an event and returns after its PubAck:
+// *eventstore.Store or *eventstore.Batcher.
+type Appender interface {
+	Append(ctx context.Context, ev *hookstream.Event, opts eventstore.AppendOptions) (eventstore.AppendResult, error)
 }
 
 // Service performs replays. It is safe for concurrent use.
@@ -80,6 +90,9 @@ func NewService(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	if cfg.CounterBucket == "" {
 		cfg.CounterBucket = CounterBucketDefault
+	}
+	if cfg.Appender == nil {
+		cfg.Appender = cfg.Store
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -278,7 +291,7 @@ func (s *Service) replay(ctx context.Context, tenant hookstream.Tenant, orig *ho
 	if o.jobID != "" {
 		opts.MsgID = jobMsgID(o.jobID, orig.ID, "received")
 	}
-	res, err := s.cfg.Store.Append(ctx, ev, opts)
+	res, err := s.cfg.Appender.Append(ctx, ev, opts)
 	if err != nil {
 		release()
 		return Result{}, err
@@ -327,7 +340,7 @@ func (s *Service) replay(ctx context.Context, tenant hookstream.Tenant, orig *ho
 	// The replay is in the stream; its audit event must follow. Retry a
 	// transient failure a few times before giving up.
 	for attempt := 0; ; attempt++ {
-		_, err = s.cfg.Store.Append(ctx, req, ropts)
+		_, err = s.cfg.Appender.Append(ctx, req, ropts)
 		if err == nil || attempt == 4 || ctx.Err() != nil {
 			break
 		}
@@ -350,6 +363,16 @@ func (s *Service) replay(ctx context.Context, tenant hookstream.Tenant, orig *ho
 // An edited body is validated under the webhook's enforced schema.
 func (s *Service) replayData(orig *hookstream.Event, body json.RawMessage, edited bool) (json.RawMessage, error) {
 	if !edited {
+		if orig.Outcome == hookstream.OutcomeFiltered {
+			// Ingest's decision is the original's, not the replay's: the
+			// pipeline decides the replay with the rules of now.
+			var d map[string]json.RawMessage
+			if err := json.Unmarshal(orig.Data, &d); err != nil || d == nil {
+				return nil, fmt.Errorf("decode original data of %s: %w", orig.ID, err)
+			}
+			delete(d, "filteredReason")
+			return json.Marshal(d)
+		}
 		return orig.Data, nil
 	}
 	if !json.Valid(body) {
@@ -400,6 +423,7 @@ func (s *Service) replayData(orig *hookstream.Event, body json.RawMessage, edite
 	d["contentType"] = mustJSON(contentType)
 	delete(d, "bodyEncoding")
 	delete(d, "schemaErrors")
+	delete(d, "filteredReason")
 	if len(schemaErrs) > 0 {
 		d["schemaErrors"] = mustJSON(schemaErrs)
 	}

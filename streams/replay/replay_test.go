@@ -55,8 +55,12 @@ func setup(t testing.TB) *bundle {
 		webhook: eventstore.NewID(), lookup: map[string]lookupEntry{},
 		admin: hookstream.Principal{TenantID: tenant.ID, TokenID: "tok-admin", Role: hookstream.RoleAdmin},
 	}
+	// Appends go through a Batcher, as on a node (group commit).
+	batcher := eventstore.NewBatcher(es.Store, eventstore.BatcherConfig{})
+	require.NoError(t, batcher.Start(t.Context()))
+	t.Cleanup(batcher.Stop)
 	b.svc, err = replay.NewService(t.Context(), replay.Config{
-		Store: es.Store, Locator: b.replays, Tenants: acc,
+		Store: es.Store, Appender: batcher, Locator: b.replays, Tenants: acc,
 		LookupWebhook: func(tenantID, webhookID string) (hookstream.Webhook, *schema.Validator, bool) {
 			b.mu.Lock()
 			defer b.mu.Unlock()
