@@ -155,7 +155,7 @@ func (m *ReplayModule) live(c echo.Context) error {
 		}
 	}
 	if len(errs) > 0 {
-		return hookstream.Invalid(hookstream.EUNPROCESSABLE, "invalid tail request", errs...)
+		return hookstream.Invalid(hookstream.EINVALID, "invalid tail request", errs...)
 	}
 	res, err := replay.Tail(c.Request().Context(), m.Store, p.TenantID, opts)
 	if err != nil {

@@ -106,6 +106,7 @@ func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, logger: cfg.Logger, echo: e, auth: newAuthCache(cfg.Accounts, 30*time.Second)}
 	e.HTTPErrorHandler = s.errorHandler
 	e.Use(s.recoverer)
+	e.Use(s.limits)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -153,7 +154,7 @@ func (s *Server) Listen(addr string) (net.Addr, error) {
 		ReadHeaderTimeout: ReadHeaderTimeoutDefault,
 		ReadTimeout:       ReadTimeoutDefault,
 		WriteTimeout:      WriteTimeoutDefault,
-		IdleTimeout:       120 * time.Second,
+		IdleTimeout:       IdleTimeoutDefault,
 		MaxHeaderBytes:    MaxHeaderBytesDefault,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
