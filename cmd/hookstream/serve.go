@@ -42,8 +42,11 @@ type Main struct {
 	Config Config
 	// Addr is the bound HTTP address after Run (port 0 picks one).
 	Addr string
-	// AdminToken is the token printed at start (bootstrap or generated).
+	// AdminToken is the admin token (bootstrap, generated or read back).
 	AdminToken string
+	// adminTokenSource says where AdminToken came from: "generated" (printed
+	// once, by Banner), "file" (<data-dir>/admin-token) or "config".
+	adminTokenSource string
 
 	stdout, stderr io.Writer
 	logger         *slog.Logger
@@ -275,12 +278,12 @@ func (m *Main) bootstrap(ctx context.Context) error {
 		}
 	}
 	if tok := m.Config.BootstrapToken; tok != "" {
-		m.AdminToken = tok
+		m.AdminToken, m.adminTokenSource = tok, "config"
 		return m.accounts.EnsureToken(ctx, tenant.ID, "bootstrap", hookstream.RoleAdmin, tok)
 	}
-	p := filepath.Join(m.Config.DataDir, "admin-token")
+	p := m.adminTokenPath()
 	if raw, err := os.ReadFile(p); err == nil {
-		m.AdminToken = strings.TrimSpace(string(raw))
+		m.AdminToken, m.adminTokenSource = strings.TrimSpace(string(raw)), "file"
 		return m.accounts.EnsureToken(ctx, tenant.ID, "admin", hookstream.RoleAdmin, m.AdminToken)
 	}
 	tok := projections.NewToken()
@@ -290,7 +293,7 @@ func (m *Main) bootstrap(ctx context.Context) error {
 	if err := os.WriteFile(p, []byte(tok+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write admin token: %w", err)
 	}
-	m.AdminToken = tok
+	m.AdminToken, m.adminTokenSource = tok, "generated"
 	return nil
 }
 
@@ -385,15 +388,27 @@ func (m *Main) buildServer(ctx context.Context) error {
 // AddReadyCheck adds a /readyz check; call it from a Wiring's Build.
 func (m *Main) AddReadyCheck(rc handlers.ReadyCheck) { m.extraReady = append(m.extraReady, rc) }
 
-// Banner prints the dashboard URL and the admin token to stdout (not to the
-// logs: tokens are never logged).
+// Banner prints the dashboard URL to stdout and, only when this start
+// generated it, the admin token (never to the logs: tokens are never
+// logged). Later starts say where the token is kept.
 func (m *Main) Banner() {
 	base := m.Config.PublicBaseURL
 	if base == "" {
 		base = "http://" + m.Addr
 	}
-	fmt.Fprintf(m.stdout, "\n  hookstream is running\n  dashboard:   %s/\n  admin token: %s\n  data dir:    %s\n\n", base, m.AdminToken, m.Config.DataDir)
+	var token string
+	switch m.adminTokenSource {
+	case "generated":
+		token = m.AdminToken + "\n               (shown once; kept in " + m.adminTokenPath() + ")"
+	case "config":
+		token = "the one set by HOOKSTREAM_BOOTSTRAP_TOKEN"
+	default:
+		token = "kept in " + m.adminTokenPath()
+	}
+	fmt.Fprintf(m.stdout, "\n  hookstream is running\n  dashboard:   %s/\n  admin token: %s\n  data dir:    %s\n\n", base, token, m.Config.DataDir)
 }
+
+func (m *Main) adminTokenPath() string { return filepath.Join(m.Config.DataDir, "admin-token") }
 
 // Close shuts down in order: stop accepting HTTP (in-flight requests and
 // their appends finish), stop components, close NATS, close PostgreSQL.
