@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -136,7 +137,8 @@ type Actor = hookstream.ReplayActor
 func ActorOf(p hookstream.Principal) Actor { return Actor{TokenID: p.TokenID, Role: p.Role} }
 
 // Replay replays a tenant's delivery (SPEC §7). Errors (*hookstream.Error):
-// ENOTFOUND unknown event, EUNPROCESSABLE rejected event or an edited body
+// ENOTFOUND unknown event, ETOOLARGE an edited body over the webhook's
+// maxBodyBytes, EUNPROCESSABLE rejected event or an edited body
 // failing an enforced schema, EGONE past retention, ECONFLICT past the
 // replay bound, EUNAVAILABLE when JetStream is down.
 func (s *Service) Replay(ctx context.Context, p hookstream.Principal, eventID string, req Request) (Result, error) {
@@ -371,7 +373,23 @@ func (s *Service) replayData(orig *hookstream.Event, body json.RawMessage, edite
 	_ = json.Unmarshal(d["contentType"], &contentType)
 	var schemaErrs []hookstream.FieldError
 	if s.cfg.LookupWebhook != nil {
-		if wh, v, ok := s.cfg.LookupWebhook(orig.TenantID, orig.WebhookID); ok && v != nil {
+		wh, v, ok := s.cfg.LookupWebhook(orig.TenantID, orig.WebhookID)
+		if ok {
+			// A replay skips only authentication and deduplication (SPEC
+			// §7): the webhook's body limit holds for an edited body.
+			limit := wh.MaxBodyBytes
+			if limit <= 0 {
+				limit = hookstream.MaxBodyBytesDefault
+			}
+			if int64(len(body)) > limit {
+				return nil, &hookstream.Error{
+					Code:    hookstream.ETOOLARGE,
+					Message: fmt.Sprintf("the edited body is %d bytes, over the webhook's maxBodyBytes of %d", len(body), limit),
+					Extra:   map[string]any{"maxBodyBytes": limit},
+				}
+			}
+		}
+		if ok && v != nil {
 			verrs, err := v.ValidateJSON(body)
 			if err != nil {
 				return nil, hookstream.Invalid(hookstream.EINVALID, "body must be a JSON value", hookstream.FieldError{Field: "body", Message: err.Error()})
@@ -397,6 +415,18 @@ func (s *Service) replayData(orig *hookstream.Event, body json.RawMessage, edite
 	}
 	d["body"] = body
 	d["bodyBytes"] = mustJSON(size)
+	// The original's Content-Length described the original body.
+	if hs, ok := d["headers"]; ok {
+		var headers map[string][]string
+		if json.Unmarshal(hs, &headers) == nil && headers != nil {
+			for k := range headers {
+				if strings.EqualFold(k, "Content-Length") {
+					headers[k] = []string{strconv.Itoa(size)}
+				}
+			}
+			d["headers"] = mustJSON(headers)
+		}
+	}
 	d["contentType"] = mustJSON(contentType)
 	delete(d, "bodyEncoding")
 	delete(d, "schemaErrors")
