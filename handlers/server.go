@@ -65,6 +65,10 @@ type Config struct {
 	Web fs.FS
 	// Modules register further routes (ingest, events, …) on the server.
 	Modules []Module
+	// CursorKey (32 bytes) seals stream positions handed to tenants (see
+	// SealCursor). Default: a random key per process, so cursors do not
+	// survive a restart; cmd/hookstream derives it from the master key.
+	CursorKey []byte
 }
 
 // Module is a group of routes with its own dependencies. Register is called
@@ -90,7 +94,8 @@ type Server struct {
 	echo   *echo.Echo
 	http   *http.Server
 	ln     net.Listener
-	auth   *authCache
+	auth    *authCache
+	cursors *cursorSealer
 }
 
 // NewServer builds the Echo instance and every route.
@@ -101,9 +106,13 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	cursors, err := newCursorSealer(cfg.CursorKey)
+	if err != nil {
+		return nil, err
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{cfg: cfg, logger: cfg.Logger, echo: e, auth: newAuthCache(cfg.Accounts, 30*time.Second)}
+	s := &Server{cfg: cfg, logger: cfg.Logger, echo: e, auth: newAuthCache(cfg.Accounts, 30*time.Second), cursors: cursors}
 	e.HTTPErrorHandler = s.errorHandler
 	e.Use(s.recoverer)
 	e.Use(s.limits)

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -60,8 +62,10 @@ type Main struct {
 	pool     *pgxpool.Pool
 	accounts *projections.Accounts
 	sealer   *hookstream.Sealer
-	server   *handlers.Server
-	serveErr chan error
+	// cursorKey seals stream positions handed to tenants (handlers.Config.CursorKey).
+	cursorKey []byte
+	server    *handlers.Server
+	serveErr  chan error
 
 	closeOnce       sync.Once
 	webhookRegistry *webhooks.Registry
@@ -114,6 +118,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.sealer, err = hookstream.NewSealer(key); err != nil {
 		return err
 	}
+	m.cursorKey = deriveKey(key, "hookstream/cursor/v1")
 	if err := m.openNATS(ctx); err != nil {
 		return err
 	}
@@ -132,6 +137,13 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { m.serveErr <- m.server.Serve() }()
 	m.logger.InfoContext(ctx, "hookstream listening", slog.String("addr", m.Addr), slog.String("data_dir", dataDir))
 	return nil
+}
+
+// deriveKey derives a purpose's key from the master key (HMAC-SHA256).
+func deriveKey(master []byte, purpose string) []byte {
+	mac := hmac.New(sha256.New, master)
+	mac.Write([]byte(purpose))
+	return mac.Sum(nil)
 }
 
 // masterKey returns the configured key or the one generated into the data dir.
@@ -377,6 +389,7 @@ func (m *Main) buildServer(ctx context.Context) error {
 		PublicBaseURL: m.Config.PublicBaseURL,
 		Web:           web.Dist(),
 		Modules:       modules,
+		CursorKey:     m.cursorKey,
 	})
 	if err != nil {
 		return err
