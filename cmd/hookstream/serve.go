@@ -230,6 +230,7 @@ func (m *Main) openPostgres(ctx context.Context) error {
 		}
 		m.pg = pg
 		dsn = pg.DSN(pglocal.DatabaseName)
+		m.registerPostgresMetrics()
 	}
 	pool, err := projections.Connect(ctx, dsn)
 	if err != nil {
@@ -310,7 +311,7 @@ func (m *Main) bootstrap(ctx context.Context) error {
 }
 
 func (m *Main) readyChecks() []handlers.ReadyCheck {
-	return []handlers.ReadyCheck{
+	checks := []handlers.ReadyCheck{
 		{Name: "jetstream", Required: true, Check: func(ctx context.Context) (string, error) {
 			last, _, err := m.store.StreamInfo(ctx, eventstore.StreamHooks)
 			if err != nil {
@@ -335,6 +336,10 @@ func (m *Main) readyChecks() []handlers.ReadyCheck {
 			return fmt.Sprintf("version %d", cur), nil
 		}},
 	}
+	if m.pg != nil {
+		checks = append(checks, handlers.ReadyCheck{Name: "managed_postgres", Check: m.managedPostgresCheck})
+	}
+	return checks
 }
 
 // Wiring builds one area's parts (handlers modules and components) from
