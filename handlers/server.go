@@ -89,11 +89,11 @@ type Routes struct {
 
 // Server is the HTTP server.
 type Server struct {
-	cfg    Config
-	logger *slog.Logger
-	echo   *echo.Echo
-	http   *http.Server
-	ln     net.Listener
+	cfg     Config
+	logger  *slog.Logger
+	echo    *echo.Echo
+	http    *http.Server
+	ln      net.Listener
 	auth    *authCache
 	cursors *cursorSealer
 }

@@ -262,7 +262,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.pid, s.child, s.sup = c.pid(), c, sup
 	s.status = Status{Running: true, PID: c.pid(), Restarts: s.status.Restarts}
 	s.state.Unlock()
-	go s.supervise(c, sup)
+	go s.supervise(c, sup) //nolint:gosec // the supervisor outlives Start's context by design; Stop ends it
 	if err := writeFileAs(s.env, filepath.Join(s.cfg.Dir, portFile), strconv.Itoa(port)+"\n", 0o644); err != nil {
 		return errors.Join(err, s.stopLocked(context.WithoutCancel(ctx)))
 	}

@@ -75,7 +75,7 @@ func (s *Server) spawn(ctx context.Context, port int) (*child, error) {
 	if fi, err := logf.Stat(); err == nil {
 		logOffset = fi.Size()
 	}
-	cmd := exec.Command(filepath.Join(filepath.Dir(s.env.pgCtl), "postgres"), "-D", s.cluster) //nolint:gosec,noctx // our own binary; the child outlives the start context by design
+	cmd := exec.Command(filepath.Join(filepath.Dir(s.env.pgCtl), "postgres"), "-D", s.cluster) //nolint:noctx // the child outlives the start context by design
 	cmd.Dir = "/"
 	cmd.Env = s.env.vars
 	cmd.Stdout, cmd.Stderr = logf, logf
