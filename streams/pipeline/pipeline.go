@@ -52,12 +52,10 @@ type FilterStore interface {
 	RuleSet(ctx context.Context, webhookID string) (json.RawMessage, time.Time, error)
 }
 
-// Appender appends an event and waits for its PubAck: *eventstore.Store,
+// Appender is the one append interface (hookstream.Appender): *eventstore.Store,
 // or an *eventstore.Batcher for group commit (one fsync per batch of
 // derived events instead of one per event).
-type Appender interface {
-	Append(ctx context.Context, ev *hookstream.Event, opts eventstore.AppendOptions) (eventstore.AppendResult, error)
-}
+type Appender = hookstream.Appender
 
 var (
 	_ Appender = (*eventstore.Store)(nil)
@@ -166,9 +164,7 @@ type Pipeline struct {
 	log     *slog.Logger
 	filters *programCache
 
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
+	lc hookstream.StartStop
 }
 
 // New returns a Pipeline; Start runs it.
@@ -193,36 +189,22 @@ func (p *Pipeline) ConsumerConfig() eventstore.ConsumerConfig {
 // Start creates (or updates) the durable consumer and starts consuming in
 // the background until Stop.
 func (p *Pipeline) Start(ctx context.Context) error {
+	runCtx, ok := p.lc.StartInit(ctx)
+	if !ok {
+		return nil
+	}
 	cons, err := p.cfg.Store.Durable(ctx, p.ConsumerConfig())
 	if err != nil {
+		p.lc.Stop()
 		return err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.done != nil {
-		return errors.New("pipeline: already started")
-	}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	p.cancel, p.done = cancel, make(chan struct{})
-	go func() {
-		defer close(p.done)
-		p.run(runCtx, cons)
-	}()
+	p.lc.Go(func() { p.run(runCtx, cons) })
 	return nil
 }
 
 // Stop ends consumption and waits for the batch in hand: its events are
 // either appended and acked or left unacked for redelivery.
-func (p *Pipeline) Stop() {
-	p.mu.Lock()
-	cancel, done := p.cancel, p.done
-	p.mu.Unlock()
-	if cancel == nil {
-		return
-	}
-	cancel()
-	<-done
-}
+func (p *Pipeline) Stop() { p.lc.Stop() }
 
 func (p *Pipeline) run(ctx context.Context, cons *eventstore.Consumer) {
 	backoff := p.cfg.RetryMin

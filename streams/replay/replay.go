@@ -106,6 +106,14 @@ func NewService(ctx context.Context, cfg Config) (*Service, error) {
 	return &Service{cfg: cfg, counters: counters, requested: requested, logger: cfg.Logger}, nil
 }
 
+// The audit event (replay.requested) of an appended replay is retried
+// AuditAppendAttempts times in all, waiting AuditAppendBackoff between
+// attempts (deduplicated by its message id, so a retry never doubles it).
+const AuditAppendAttempts = 5
+
+// AuditAppendBackoff is the wait between attempts at the audit event.
+var AuditAppendBackoff = hookstream.Backoff{Base: 200 * time.Millisecond, Max: 2 * time.Second}
+
 // Request is a single replay: POST /api/v1/events/{id}/replay.
 type Request struct {
 	// Body, when set (and not JSON null), replaces the original body.
@@ -328,15 +336,15 @@ func (s *Service) replay(ctx context.Context, tenant hookstream.Tenant, orig *ho
 	}
 	// The replay is in the stream; its audit event must follow. Retry a
 	// transient failure a few times before giving up.
-	for attempt := 0; ; attempt++ {
+	for attempt := 1; ; attempt++ {
 		_, err = s.cfg.Store.Append(ctx, req, ropts)
-		if err == nil || attempt == 4 || ctx.Err() != nil {
+		if err == nil || attempt == AuditAppendAttempts || ctx.Err() != nil {
 			break
 		}
 		if ropts.MsgID == "" {
 			ropts.MsgID = req.ID // retries must not duplicate the audit
 		}
-		if !sleep(ctx, time.Duration(attempt+1)*200*time.Millisecond) {
+		if !AuditAppendBackoff.Wait(ctx, attempt) {
 			break
 		}
 	}
@@ -466,17 +474,6 @@ func mustJSON(v any) json.RawMessage {
 	return raw
 }
 
-// sleep waits d or until ctx ends; false when ctx ended.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
 
 // Count returns how many replays of a root were made (0 when none).
 func (s *Service) Count(ctx context.Context, tenantID, rootID string) (int, error) {
