@@ -294,7 +294,8 @@ type tailParams struct {
 // tail long-polls the live endpoint until ctx ends.
 func tail(ctx context.Context, c *apiClient, p tailParams, stdout io.Writer) error {
 	cursor := p.after
-	backoff := time.Second
+	policy := hookstream.Backoff{Base: time.Second, Max: 15 * time.Second}
+	attempt := 0
 	for {
 		q := url.Values{"wait": {"25"}}
 		if cursor != "" {
@@ -320,15 +321,13 @@ func tail(ctx context.Context, c *apiClient, p tailParams, stdout io.Writer) err
 				return err
 			}
 			// Server restarting or unreachable: retry from the same cursor.
-			select {
-			case <-ctx.Done():
+			attempt++
+			if !policy.Wait(ctx, attempt) {
 				return nil
-			case <-time.After(backoff):
 			}
-			backoff = min(backoff*2, 15*time.Second)
 			continue
 		}
-		backoff = time.Second
+		attempt = 0
 		for _, raw := range page.Events {
 			if err := printEvent(stdout, raw, p.json); err != nil {
 				return err

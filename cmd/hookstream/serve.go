@@ -97,6 +97,9 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 // Run opens the stores, starts every component and the HTTP server, and
 // returns once the server is accepting connections.
 func (m *Main) Run(ctx context.Context) error {
+	if err := m.Config.validate(); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
 	m.logger = newLogger(m.Config, m.stderr)
 	m.registry = prometheus.NewRegistry()
 	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -251,15 +254,12 @@ func (m *Main) openPostgres(ctx context.Context) error {
 	m.bgDone.Add(1)
 	go func() {
 		defer m.bgDone.Done()
-		backoff := time.Second
-		for {
-			select {
-			case <-bg.Done():
+		policy := hookstream.Backoff{Base: time.Second, Max: 30 * time.Second}
+		for attempt := 1; ; attempt++ {
+			if !policy.Wait(bg, attempt) {
 				return
-			case <-time.After(backoff):
 			}
 			if err := m.preparePostgres(bg); err != nil {
-				backoff = min(backoff*2, 30*time.Second)
 				continue
 			}
 			close(m.pgReady)

@@ -207,7 +207,7 @@ func (p *Pipeline) Start(ctx context.Context) error {
 func (p *Pipeline) Stop() { p.lc.Stop() }
 
 func (p *Pipeline) run(ctx context.Context, cons *eventstore.Consumer) {
-	backoff := p.cfg.RetryMin
+	policy, failures := p.backoff(), 0
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	slots := make(chan struct{}, p.cfg.InFlight)
@@ -224,11 +224,11 @@ func (p *Pipeline) run(ctx context.Context, cons *eventstore.Consumer) {
 			}
 			<-slots
 			p.log.WarnContext(ctx, "pipeline fetch failed", slog.String("error", err.Error()))
-			sleep(ctx, backoff)
-			backoff = min(backoff*2, p.cfg.RetryMax)
+			failures++
+			policy.Wait(ctx, failures)
 			continue
 		}
-		backoff = p.cfg.RetryMin
+		failures = 0
 		if len(msgs) == 0 {
 			<-slots
 			continue
@@ -241,14 +241,10 @@ func (p *Pipeline) run(ctx context.Context, cons *eventstore.Consumer) {
 	}
 }
 
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
+// backoff is the pipeline's retry policy: hookstream.Backoff (full
+// jitter) from RetryMin to RetryMax.
+func (p *Pipeline) backoff() hookstream.Backoff {
+	return hookstream.Backoff{Base: p.cfg.RetryMin, Max: p.cfg.RetryMax}
 }
 
 // transientError marks a failure worth retrying (PostgreSQL or JetStream
@@ -280,14 +276,13 @@ func (p *Pipeline) handleBatch(ctx context.Context, msgs []eventstore.Msg) {
 		}
 		pending = append(pending, m)
 	}
-	backoff := p.cfg.RetryMin
+	policy := p.backoff()
 	for attempt := 0; len(pending) > 0; attempt++ {
 		if attempt > 0 {
 			for _, m := range pending {
 				_ = m.InProgress()
 			}
-			sleep(ctx, backoff)
-			backoff = min(backoff*2, p.cfg.RetryMax)
+			policy.Wait(ctx, attempt)
 		}
 		if ctx.Err() != nil {
 			// Stopping: hand the events back for redelivery.
