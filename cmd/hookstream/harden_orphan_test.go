@@ -23,7 +23,9 @@ import (
 // managedPostmaster returns the managed postmaster's pid from /readyz?verbose.
 func managedPostmaster(t *testing.T, url string) int {
 	t.Helper()
-	resp, err := http.Get(url + "/readyz?verbose") //nolint:noctx // test
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url+"/readyz?verbose", nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	var ready struct {

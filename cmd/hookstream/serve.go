@@ -419,7 +419,7 @@ func (m *Main) Banner() {
 	case "generated":
 		token = m.AdminToken + "\n               (shown once; kept in " + m.adminTokenPath() + ")"
 	case "config":
-		token = "the one set by HOOKSTREAM_BOOTSTRAP_TOKEN"
+		token = "the one set by HOOKSTREAM_BOOTSTRAP_TOKEN" //nolint:gosec // a description, not a credential
 	default:
 		token = "kept in " + m.adminTokenPath()
 	}

@@ -651,9 +651,9 @@ func (j *Jobs) cancelRunning(id string, cause error) {
 	}
 }
 
-// A job retries a failed replay of one event (JetStream or KV briefly
-// unavailable) JobReplayAttempts times in all, waiting JobReplayBackoff
-// between attempts, then counts it failed and goes on.
+// JobReplayAttempts is how often a job tries one event's replay in all
+// (JetStream or KV briefly unavailable), waiting JobReplayBackoff between
+// attempts, before it counts the event failed and goes on.
 const JobReplayAttempts = 3
 
 // JobReplayBackoff is the wait between a job's attempts at one event.

@@ -106,8 +106,8 @@ func NewService(ctx context.Context, cfg Config) (*Service, error) {
 	return &Service{cfg: cfg, counters: counters, requested: requested, logger: cfg.Logger}, nil
 }
 
-// The audit event (replay.requested) of an appended replay is retried
-// AuditAppendAttempts times in all, waiting AuditAppendBackoff between
+// AuditAppendAttempts is how often the audit event (replay.requested) of
+// an appended replay is tried in all, waiting AuditAppendBackoff between
 // attempts (deduplicated by its message id, so a retry never doubles it).
 const AuditAppendAttempts = 5
 
@@ -473,7 +473,6 @@ func mustJSON(v any) json.RawMessage {
 	}
 	return raw
 }
-
 
 // Count returns how many replays of a root were made (0 when none).
 func (s *Service) Count(ctx context.Context, tenantID, rootID string) (int, error) {

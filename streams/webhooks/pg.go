@@ -58,10 +58,10 @@ type RetentionConfig struct {
 // Nats-TTL without a PostgreSQL query per request (and while PostgreSQL is
 // down). Unknown tenants get the default (30 days).
 type Retention struct {
-	cfg    RetentionConfig
-	mu     sync.RWMutex
-	days   map[string]int
-	lc     hookstream.StartStop
+	cfg  RetentionConfig
+	mu   sync.RWMutex
+	days map[string]int
+	lc   hookstream.StartStop
 }
 
 // NewRetention returns an unstarted Retention cache.
