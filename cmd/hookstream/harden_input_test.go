@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hookstream/hookstream/handlers"
 )
 
 // raw sends body as is (nil: no body) with the admin token and returns the
@@ -88,9 +90,9 @@ func TestManagementBodyLimit(t *testing.T) {
 	st, out := s.post(h.Path, nil, `{"a":1}`)
 	require.Equal(t, http.StatusAccepted, st)
 	event := out["eventId"].(string)
-	// 40 MiB: over every class's limit. A JSON object that is valid up to
-	// the limit, so only the size can refuse it.
-	const size = 40 << 20
+	// Over every class's limit (the largest is the payload class). A JSON
+	// object that is valid up to the limit, so only the size can refuse it.
+	const size = handlers.BodyLimitPayload + 1<<20
 	big := func() io.Reader {
 		return io.MultiReader(strings.NewReader(`{"name":"`), io.LimitReader(repeatReader('a'), size), strings.NewReader(`"}`))
 	}
