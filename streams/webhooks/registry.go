@@ -145,8 +145,9 @@ type Registry struct {
 	byPath map[string]*Entry
 	revs   map[string]uint64 // last revision applied per record key, deletes included
 
-	loaded chan struct{}
-	lc     hookstream.StartStop
+	loaded     chan struct{}
+	loadedOnce sync.Once // loaded closes once, across restarts
+	lc         hookstream.StartStop
 }
 
 // NewRegistry returns an unstarted Registry.
@@ -211,7 +212,6 @@ func (r *Registry) Len() int {
 var watchBackoff = hookstream.Backoff{Base: 100 * time.Millisecond, Max: 5 * time.Second}
 
 func (r *Registry) follow(ctx context.Context) {
-	var once sync.Once
 	attempt := 0
 	for ctx.Err() == nil {
 		w, err := r.cfg.KV.Watch(ctx, "wh.>")
@@ -224,12 +224,12 @@ func (r *Registry) follow(ctx context.Context) {
 			continue
 		}
 		attempt = 0
-		r.consume(ctx, w, &once)
+		r.consume(ctx, w)
 		_ = w.Stop()
 	}
 }
 
-func (r *Registry) consume(ctx context.Context, w jetstream.KeyWatcher, once *sync.Once) {
+func (r *Registry) consume(ctx context.Context, w jetstream.KeyWatcher) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -239,7 +239,7 @@ func (r *Registry) consume(ctx context.Context, w jetstream.KeyWatcher, once *sy
 				return
 			}
 			if e == nil {
-				once.Do(func() { close(r.loaded) })
+				r.loadedOnce.Do(func() { close(r.loaded) })
 				continue
 			}
 			deleted := e.Operation() != jetstream.KeyValuePut
