@@ -41,5 +41,7 @@ func TestEveryComponentHasOneLifecycle(t *testing.T) {
 	before := runtime.NumGoroutine()
 	s.Main.Close()
 	poll(t, 30*time.Second, 20*time.Millisecond, func() bool { return runtime.NumGoroutine() < before },
-		func() string { return fmt.Sprintf("goroutines: %d before Close, %d after", before, runtime.NumGoroutine()) })
+		func() string {
+			return fmt.Sprintf("goroutines: %d before Close, %d after", before, runtime.NumGoroutine())
+		})
 }
