@@ -143,24 +143,35 @@ type batchRes struct {
 // NewBatcher returns a Batcher appending to store's streams.
 func NewBatcher(store *Store, cfg BatcherConfig) *Batcher {
 	cfg = cfg.WithDefaults()
-	b := &Batcher{store: store, cfg: cfg, queues: make(map[string]*batchQueue, len(Streams))}
+	b := &Batcher{store: store, cfg: cfg, queues: newQueues(cfg)}
+	b.metrics = newBatchMetrics(cfg.Registerer)
+	return b
+}
+
+func newQueues(cfg BatcherConfig) map[string]*batchQueue {
+	queues := make(map[string]*batchQueue, len(Streams))
 	for _, st := range Streams {
-		b.queues[st.Name] = &batchQueue{
+		queues[st.Name] = &batchQueue{
 			stream: st.Name,
 			in:     make(chan *batchReq, cfg.MaxBatch),
 			slots:  make(chan struct{}, cfg.MaxInFlight),
 		}
 	}
-	b.metrics = newBatchMetrics(cfg.Registerer)
-	return b
+	return queues
 }
 
-// Start starts one collector per stream. It returns an error when called twice.
+// Start starts one collector per stream. Like every service's
+// (hookstream.StartStop), a second Start while running is a no-op, and a
+// Start after Stop starts it again.
 func (b *Batcher) Start(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.started || b.stopped {
-		return errors.New("batcher: already started")
+	if b.started && !b.stopped {
+		return nil
+	}
+	if b.stopped {
+		// Stop closed the queues: new ones (Stop waited for the collectors).
+		b.queues, b.stopped = newQueues(b.cfg), false
 	}
 	b.started = true
 	for _, q := range b.queues {
@@ -181,9 +192,9 @@ func (b *Batcher) Stop() {
 		return
 	}
 	b.stopped = true
-	started := b.started
+	started, queues := b.started, b.queues
 	b.mu.Unlock()
-	for _, q := range b.queues {
+	for _, q := range queues {
 		close(q.in)
 	}
 	if started {
@@ -198,13 +209,13 @@ func (b *Batcher) Append(ctx context.Context, ev *hookstream.Event, opts AppendO
 	if err != nil {
 		return AppendResult{}, err
 	}
-	q := b.queues[StreamFor(ev.Type)]
 	r := &batchReq{msg: msg, size: len(msg.Data), done: make(chan batchRes, 1)}
 	b.mu.RLock()
 	if !b.started || b.stopped {
 		b.mu.RUnlock()
 		return AppendResult{}, hookstream.Errorf(hookstream.EUNAVAILABLE, "event store is not accepting appends")
 	}
+	q := b.queues[StreamFor(ev.Type)]
 	select {
 	case q.in <- r:
 	case <-ctx.Done():

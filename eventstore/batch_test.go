@@ -375,7 +375,8 @@ func TestBatcherSeparatesStreams(t *testing.T) {
 }
 
 // TestBatcherLifecycle: concurrent appends through a running Batcher, Stop
-// answers everything queued, appends after Stop are refused.
+// answers everything queued, appends after Stop are refused, a Start after
+// Stop runs it again.
 func TestBatcherLifecycle(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -384,7 +385,7 @@ func TestBatcherLifecycle(t *testing.T) {
 	_, err := b.Append(ctx, batchEvent(0), AppendOptions{})
 	require.Equal(t, hookstream.EUNAVAILABLE, hookstream.ErrorCode(err), "not started")
 	require.NoError(t, b.Start(ctx))
-	require.Error(t, b.Start(ctx))
+	require.NoError(t, b.Start(ctx), "a second Start is a no-op (hookstream.StartStop's contract)")
 
 	const n = 200
 	evs := make([]*hookstream.Event, n)
@@ -414,6 +415,12 @@ func TestBatcherLifecycle(t *testing.T) {
 	}
 	_, err = b.Append(ctx, batchEvent(1), AppendOptions{})
 	require.Equal(t, hookstream.EUNAVAILABLE, hookstream.ErrorCode(err))
+	b.Stop()
+
+	// Started again after Stop, it appends again.
+	require.NoError(t, b.Start(ctx))
+	_, err = b.Append(ctx, batchEvent(2), AppendOptions{})
+	require.NoError(t, err)
 	b.Stop()
 }
 

@@ -121,22 +121,16 @@ func (s *Store) JetStream() jetstream.JetStream { return s.js }
 // Conn is the underlying NATS connection.
 func (s *Store) Conn() *nats.Conn { return s.nc }
 
-// AppendOptions tune one Append.
-type AppendOptions struct {
-	// MsgID overrides the Nats-Msg-Id (default: the event id).
-	MsgID string
-	// TTL is the message's Nats-TTL (its tenant's retention); 0 = stream MaxAge.
-	TTL time.Duration
-}
+// AppendOptions adjust one append (hookstream.AppendOptions).
+type AppendOptions = hookstream.AppendOptions
 
-// AppendResult reports where an event was stored.
-type AppendResult struct {
-	Stream string
-	Seq    uint64
-	// Duplicate is true when the Nats-Msg-Id was seen inside the duplicate
-	// window; Seq is then the original message's sequence.
-	Duplicate bool
-}
+// AppendResult reports where an event was stored (hookstream.AppendResult).
+type AppendResult = hookstream.AppendResult
+
+var (
+	_ hookstream.Appender = (*Store)(nil)
+	_ hookstream.Appender = (*Batcher)(nil)
+)
 
 // NewEvent returns an event with a fresh time-ordered id, the spec version
 // and the current time. Callers set tenant, type, data and the rest.

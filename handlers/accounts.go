@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -8,9 +9,15 @@ import (
 	"github.com/hookstream/hookstream"
 )
 
-// Bind decodes a JSON request body into v; malformed JSON is a 400.
+// Bind decodes a JSON-object request body into v (an empty body is {}):
+// malformed JSON or a body that is not an object is a 400, a body over the
+// route's limit a 413.
 func Bind(c echo.Context, v any) error {
-	if err := (&echo.DefaultBinder{}).BindBody(c, v); err != nil {
+	raw, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
 		return hookstream.Errorf(hookstream.EINVALID, "malformed JSON body")
 	}
 	return nil

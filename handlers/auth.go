@@ -77,7 +77,11 @@ func BearerToken(h string) (string, bool) {
 }
 
 // authenticate is the bearer middleware: the tenant always comes from the
-// token. Missing or unknown tokens answer 401.
+// token. Missing or unknown tokens answer 401. A token that cannot be
+// checked because PostgreSQL is unreachable answers 503 with Retry-After:
+// the server cannot tell a wrong token from a right one, and a 401 would
+// tell a client with a valid token to stop retrying (tokens resolved in the
+// last 30 s are cached and keep working).
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		tok, ok := BearerToken(c.Request().Header.Get(echo.HeaderAuthorization))

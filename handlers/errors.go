@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hookstream/hookstream"
+	"github.com/hookstream/hookstream/projections"
 )
 
 // statusOf is the one code → HTTP status table (STYLE §3).
@@ -92,12 +94,23 @@ func ProblemOf(err error) (Problem, *hookstream.Error) {
 	return p, ae
 }
 
+// unavailable maps a database that cannot be reached (an error the adapter
+// did not translate: a raw driver error from a query) to EUNAVAILABLE: the
+// client sees 503 with Retry-After, not 500.
+func unavailable(err error) error {
+	if hookstream.ErrorCode(err) == hookstream.EINTERNAL && projections.IsUnavailable(err) {
+		return fmt.Errorf("%w: %w", projections.ErrUnavailable, err)
+	}
+	return err
+}
+
 // errorHandler is Echo's HTTPErrorHandler: the only place errors become
 // HTTP responses. Internal errors are logged here, once.
 func (s *Server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	err = unavailable(err)
 	p, ae := ProblemOf(err)
 	if p.Status >= 500 && hookstream.ErrorCode(err) == hookstream.EINTERNAL {
 		s.logger.ErrorContext(c.Request().Context(), "request failed",

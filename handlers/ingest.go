@@ -30,11 +30,9 @@ import (
 	"github.com/hookstream/hookstream/streams/webhooks"
 )
 
-// Appender appends an event and returns after its PubAck: eventstore.Store,
-// or eventstore.Batcher (group commit). Errors as Store.Append.
-type Appender interface {
-	Append(ctx context.Context, ev *hookstream.Event, opts eventstore.AppendOptions) (eventstore.AppendResult, error)
-}
+// Appender is the one append interface (hookstream.Appender): eventstore.Store,
+// or eventstore.Batcher (group commit).
+type Appender = hookstream.Appender
 
 // EventGetter reads a stored event (the original of a duplicate).
 type EventGetter interface {

@@ -49,10 +49,13 @@ type ReplayModule struct {
 	Store   *eventstore.Store
 	// MaskFunc masks bodies in the live tail; nil shows them as stored.
 	MaskFunc MaskDataFunc
+
+	server *Server // seals the live tail's cursors
 }
 
 // Register implements Module.
 func (m *ReplayModule) Register(r *Routes) {
+	m.server = r.Server
 	analyst := RequireRole(hookstream.RoleAnalyst)
 	r.API.GET("/events/live", m.live)
 	r.API.POST("/events/replay", m.batch, analyst)
@@ -122,10 +125,15 @@ func (m *ReplayModule) live(c echo.Context) error {
 	qp := c.QueryParams()
 	var opts replay.TailOptions
 	var errs []hookstream.FieldError
-	if s := qp.Get("after"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
+	switch s := qp.Get("after"); s {
+	case "":
+	case "0": // from the beginning of the tenant's history
+		var n uint64
+		opts.After = &n
+	default:
+		n, err := m.server.OpenCursor(p.TenantID, s, "after")
 		if err != nil {
-			errs = append(errs, hookstream.FieldError{Field: "after", Message: "must be a stream sequence"})
+			errs = append(errs, hookstream.FieldError{Field: "after", Message: "not a cursor returned by this API (or 0)"})
 		}
 		opts.After = &n
 	}
@@ -155,7 +163,7 @@ func (m *ReplayModule) live(c echo.Context) error {
 		}
 	}
 	if len(errs) > 0 {
-		return hookstream.Invalid(hookstream.EUNPROCESSABLE, "invalid tail request", errs...)
+		return hookstream.Invalid(hookstream.EINVALID, "invalid tail request", errs...)
 	}
 	res, err := replay.Tail(c.Request().Context(), m.Store, p.TenantID, opts)
 	if err != nil {
@@ -168,7 +176,7 @@ func (m *ReplayModule) live(c echo.Context) error {
 		}
 		events = append(events, ev)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"events": events, "next": res.Next, "stream": res.Stream})
+	return c.JSON(http.StatusOK, map[string]any{"events": events, "next": m.server.SealCursor(p.TenantID, res.Next), "stream": res.Stream})
 }
 
 // validID reports whether s looks like one of our ids (a UUID): letters,

@@ -65,6 +65,10 @@ type Config struct {
 	Web fs.FS
 	// Modules register further routes (ingest, events, …) on the server.
 	Modules []Module
+	// CursorKey (32 bytes) seals stream positions handed to tenants (see
+	// SealCursor). Default: a random key per process, so cursors do not
+	// survive a restart; cmd/hookstream derives it from the master key.
+	CursorKey []byte
 }
 
 // Module is a group of routes with its own dependencies. Register is called
@@ -85,12 +89,13 @@ type Routes struct {
 
 // Server is the HTTP server.
 type Server struct {
-	cfg    Config
-	logger *slog.Logger
-	echo   *echo.Echo
-	http   *http.Server
-	ln     net.Listener
-	auth   *authCache
+	cfg     Config
+	logger  *slog.Logger
+	echo    *echo.Echo
+	http    *http.Server
+	ln      net.Listener
+	auth    *authCache
+	cursors *cursorSealer
 }
 
 // NewServer builds the Echo instance and every route.
@@ -101,11 +106,16 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	cursors, err := newCursorSealer(cfg.CursorKey)
+	if err != nil {
+		return nil, err
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{cfg: cfg, logger: cfg.Logger, echo: e, auth: newAuthCache(cfg.Accounts, 30*time.Second)}
+	s := &Server{cfg: cfg, logger: cfg.Logger, echo: e, auth: newAuthCache(cfg.Accounts, 30*time.Second), cursors: cursors}
 	e.HTTPErrorHandler = s.errorHandler
 	e.Use(s.recoverer)
+	e.Use(s.limits)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -153,7 +163,7 @@ func (s *Server) Listen(addr string) (net.Addr, error) {
 		ReadHeaderTimeout: ReadHeaderTimeoutDefault,
 		ReadTimeout:       ReadTimeoutDefault,
 		WriteTimeout:      WriteTimeoutDefault,
-		IdleTimeout:       120 * time.Second,
+		IdleTimeout:       IdleTimeoutDefault,
 		MaxHeaderBytes:    MaxHeaderBytesDefault,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}

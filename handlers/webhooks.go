@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -196,17 +195,12 @@ func (h *Webhooks) get(c echo.Context) error {
 	return c.JSON(http.StatusOK, h.view(c.Request().Context(), []hookstream.Webhook{e.Webhook})[0])
 }
 
-// readJSON reads a management request body (at most 1 MiB) as an object.
+// readJSON reads a management request body (within the route's limit) as
+// an object.
 func readJSON(c echo.Context) ([]byte, map[string]json.RawMessage, error) {
-	raw, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, 1<<20))
+	raw, err := readObject(c)
 	if err != nil {
-		if isMaxBytes(err) {
-			return nil, nil, hookstream.Errorf(hookstream.ETOOLARGE, "request body over 1 MiB")
-		}
-		return nil, nil, hookstream.Errorf(hookstream.EINVALID, "the request body could not be read")
-	}
-	if len(strings.TrimSpace(string(raw))) == 0 {
-		raw = []byte("{}")
+		return nil, nil, err
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -54,10 +58,47 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (er
 	return nil
 }
 
+// IsUnavailable reports whether err means PostgreSQL cannot be reached or
+// is not accepting work right now (connection refused or lost, server
+// shutting down or starting, too many connections): a condition to retry,
+// which the API answers 503 with Retry-After rather than 500.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if hookstream.ErrorCode(err) == hookstream.EUNAVAILABLE {
+		return true
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "57P01", "57P02", "57P03", "53300": // admin/crash shutdown, cannot connect now, too many connections
+			return true
+		}
+		return strings.HasPrefix(pgErr.Code, "08") // connection exception
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || pgconn.SafeToRetry(err)
+}
+
+// ErrUnavailable wraps errors for which IsUnavailable is true.
+var ErrUnavailable = &hookstream.Error{Code: hookstream.EUNAVAILABLE, Message: "the database is unavailable; retry shortly", RetryAfter: 5}
+
 // translate maps driver errors to ours at this edge.
 func translate(err error) error {
 	if err == nil {
 		return nil
+	}
+	if IsUnavailable(err) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("%w: %w", hookstream.ErrNotFound, err)

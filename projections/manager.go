@@ -112,8 +112,12 @@ func (m *Manager) Start(ctx context.Context) error {
 	m.mu.Lock()
 	m.ctx = context.WithoutCancel(ctx)
 	m.mu.Unlock()
-	for _, n := range m.names {
+	for i, n := range m.names {
 		if err := m.runners[n].Start(ctx); err != nil {
+			// A failed start is stopped: the runners already started too.
+			for _, started := range m.names[:i] {
+				m.runners[started].Stop()
+			}
 			return err
 		}
 	}

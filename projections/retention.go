@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hookstream/hookstream"
 )
 
 // Defaults of RetentionConfig.
@@ -43,9 +44,7 @@ type Retention struct {
 	deleted prometheus.Counter
 	runs    prometheus.Counter
 
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
+	lc hookstream.StartStop
 }
 
 // NewRetention returns a stopped retention job.
@@ -82,41 +81,30 @@ func NewRetention(cfg RetentionConfig) (*Retention, error) {
 
 // Start runs the job in the background.
 func (r *Retention) Start(ctx context.Context) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.cancel != nil {
+	runCtx, ok := r.lc.StartInit(ctx)
+	if !ok {
 		return nil
 	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	r.cancel, r.done = cancel, make(chan struct{})
-	go func(done chan struct{}) {
-		defer close(done)
-		if r.cfg.WaitReadyFunc != nil && !r.cfg.WaitReadyFunc(ctx) {
-			return
-		}
-		for {
-			if _, err := r.Sweep(ctx); err != nil && ctx.Err() == nil {
-				r.cfg.Logger.WarnContext(ctx, "retention sweep failed", slog.String("error", err.Error()))
-			}
-			if !sleepCtx(ctx, r.cfg.Interval) {
-				return
-			}
-		}
-	}(r.done)
+	r.lc.Go(func() { r.loop(runCtx) })
 	return nil
 }
 
-// Stop stops the job and waits for it.
-func (r *Retention) Stop() {
-	r.mu.Lock()
-	cancel, done := r.cancel, r.done
-	r.cancel, r.done = nil, nil
-	r.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
+func (r *Retention) loop(ctx context.Context) {
+	if r.cfg.WaitReadyFunc != nil && !r.cfg.WaitReadyFunc(ctx) {
+		return
+	}
+	for {
+		if _, err := r.Sweep(ctx); err != nil && ctx.Err() == nil {
+			r.cfg.Logger.WarnContext(ctx, "retention sweep failed", slog.String("error", err.Error()))
+		}
+		if !hookstream.Sleep(ctx, r.cfg.Interval) {
+			return
+		}
 	}
 }
+
+// Stop stops the job and waits for it.
+func (r *Retention) Stop() { r.lc.Stop() }
 
 // Sweep deletes, tenant by tenant, the rows older than the tenant's
 // retention, at most BatchSize per statement, and returns how many.

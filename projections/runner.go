@@ -111,9 +111,9 @@ func (c RunnerConfig) validate() error {
 type Runner struct {
 	cfg RunnerConfig
 
+	lc hookstream.StartStop
+
 	mu      sync.Mutex
-	cancel  context.CancelFunc
-	done    chan struct{}
 	cons    *eventstore.Consumer
 	state   string
 	lastErr string
@@ -135,29 +135,21 @@ func (r *Runner) Name() string { return r.cfg.Projection.Name() }
 
 // Start runs the runner in the background until Stop. It returns at once.
 func (r *Runner) Start(ctx context.Context) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.cancel != nil {
+	runCtx, ok := r.lc.StartInit(ctx)
+	if !ok {
 		return nil
 	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	r.cancel, r.done = cancel, make(chan struct{})
-	go r.loop(ctx, r.done)
+	r.lc.Go(func() { r.loop(runCtx) })
 	return nil
 }
 
 // Stop cancels the runner and waits for it. What was fetched but not
 // committed is redelivered and re-applied by the next start.
 func (r *Runner) Stop() {
-	r.mu.Lock()
-	cancel, done := r.cancel, r.done
-	r.cancel, r.done = nil, nil
-	r.mu.Unlock()
-	if cancel == nil {
+	if !r.lc.Running() {
 		return
 	}
-	cancel()
-	<-done
+	r.lc.Stop()
 	r.setState("stopped", nil)
 }
 
@@ -172,22 +164,34 @@ func (r *Runner) setState(s string, err error) {
 	r.mu.Unlock()
 }
 
-func (r *Runner) loop(ctx context.Context, done chan struct{}) {
-	defer close(done)
+func (r *Runner) loop(ctx context.Context) {
 	log := r.cfg.Logger.With(slog.String("projection", r.Name()))
-	backoff := 200 * time.Millisecond
+	policy := r.backoff(200 * time.Millisecond)
+	attempt := 0
 	for {
 		err := r.run(ctx)
 		if ctx.Err() != nil {
 			return
 		}
+		r.mu.Lock()
+		wasRunning := r.state == "running"
+		r.mu.Unlock()
+		if wasRunning {
+			attempt = 0 // it ran: start over from the shortest delay
+		}
+		attempt++
 		r.setState("retrying", err)
-		log.WarnContext(ctx, "projection runner restarting", slog.String("error", err.Error()))
-		if !sleepCtx(ctx, backoff) {
+		log.WarnContext(ctx, "projection runner restarting", slog.String("error", err.Error()), slog.Int("attempt", attempt))
+		if !policy.Wait(ctx, attempt) {
 			return
 		}
-		backoff = min(backoff*2, r.cfg.UnavailableBackOffMax)
 	}
+}
+
+// backoff is the runner's retry policy (hookstream.Backoff: full jitter)
+// from base up to UnavailableBackOffMax.
+func (r *Runner) backoff(base time.Duration) hookstream.Backoff {
+	return hookstream.Backoff{Base: base, Max: r.cfg.UnavailableBackOffMax}
 }
 
 // errLostCheckpoint: another runner moved the checkpoint; restart from it.
@@ -411,8 +415,8 @@ func jsonOrString(raw []byte) []byte {
 // Transient failures (PostgreSQL unreachable) back off without limit:
 // nothing is acked, so nothing is lost.
 func (r *Runner) retryTransient(ctx context.Context, held []eventstore.Msg, fn func() (uint64, error)) (uint64, error) {
-	backoff := 100 * time.Millisecond
-	for {
+	policy := r.backoff(100 * time.Millisecond)
+	for attempt := 1; ; attempt++ {
 		next, err := fn()
 		if err == nil || isPoison(err) || errors.Is(err, errLostCheckpoint) {
 			return next, err
@@ -421,10 +425,9 @@ func (r *Runner) retryTransient(ctx context.Context, held []eventstore.Msg, fn f
 			return 0, ctx.Err()
 		}
 		r.setState("postgres_unavailable", err)
-		if !r.sleepHolding(ctx, backoff, held) {
+		if !r.sleepHolding(ctx, policy.Delay(attempt), held) {
 			return 0, ctx.Err()
 		}
-		backoff = min(backoff*2, r.cfg.UnavailableBackOffMax)
 		r.setState("running", nil)
 	}
 }
@@ -493,17 +496,8 @@ func isPoison(err error) bool {
 	return false
 }
 
-// sleepCtx waits d or until ctx ends (false).
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
+// sleepCtx waits d or until ctx ends (false): hookstream.Sleep.
+func sleepCtx(ctx context.Context, d time.Duration) bool { return hookstream.Sleep(ctx, d) }
 
 // Status is a projection's position, for `hookstream projections status`,
 // GET /api/v1/projections and /metrics.

@@ -9,11 +9,9 @@ import (
 	"github.com/hookstream/hookstream/eventstore"
 )
 
-// Appender appends an event and returns after its PubAck: *eventstore.Store
+// Appender is the one append interface (hookstream.Appender): *eventstore.Store
 // or, with group commit, *eventstore.Batcher.
-type Appender interface {
-	Append(ctx context.Context, ev *hookstream.Event, opts eventstore.AppendOptions) (eventstore.AppendResult, error)
-}
+type Appender = hookstream.Appender
 
 var (
 	_ Appender = (*eventstore.Store)(nil)

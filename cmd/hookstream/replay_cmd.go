@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -274,7 +273,7 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return nil
 	})
 	asJSON := fs.Bool("json", false, "print each event as one JSON line (the CloudEvents envelope)")
-	after := fs.Int64("after", -1, "start after this stream sequence (default: from now)")
+	after := fs.String("after", "", "start after this cursor (a live tail's \"next\"), or 0 for the tenant's whole history (default: from now)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -289,21 +288,18 @@ type tailParams struct {
 	webhook string
 	types   []string
 	json    bool
-	after   int64
+	after   string
 }
 
 // tail long-polls the live endpoint until ctx ends.
 func tail(ctx context.Context, c *apiClient, p tailParams, stdout io.Writer) error {
-	var cursor *uint64
-	if p.after >= 0 {
-		a := uint64(p.after)
-		cursor = &a
-	}
-	backoff := time.Second
+	cursor := p.after
+	policy := hookstream.Backoff{Base: time.Second, Max: 15 * time.Second}
+	attempt := 0
 	for {
 		q := url.Values{"wait": {"25"}}
-		if cursor != nil {
-			q.Set("after", strconv.FormatUint(*cursor, 10))
+		if cursor != "" {
+			q.Set("after", cursor)
 		}
 		if p.webhook != "" {
 			q.Set("webhookId", p.webhook)
@@ -313,7 +309,7 @@ func tail(ctx context.Context, c *apiClient, p tailParams, stdout io.Writer) err
 		}
 		var page struct {
 			Events []json.RawMessage `json:"events"`
-			Next   uint64            `json:"next"`
+			Next   string            `json:"next"`
 		}
 		err := c.do(ctx, http.MethodGet, "/api/v1/events/live?"+q.Encode(), nil, &page)
 		if ctx.Err() != nil {
@@ -325,22 +321,19 @@ func tail(ctx context.Context, c *apiClient, p tailParams, stdout io.Writer) err
 				return err
 			}
 			// Server restarting or unreachable: retry from the same cursor.
-			select {
-			case <-ctx.Done():
+			attempt++
+			if !policy.Wait(ctx, attempt) {
 				return nil
-			case <-time.After(backoff):
 			}
-			backoff = min(backoff*2, 15*time.Second)
 			continue
 		}
-		backoff = time.Second
+		attempt = 0
 		for _, raw := range page.Events {
 			if err := printEvent(stdout, raw, p.json); err != nil {
 				return err
 			}
 		}
-		next := page.Next
-		cursor = &next
+		cursor = page.Next
 	}
 }
 

@@ -303,5 +303,5 @@ func TestEventsTailCLI(t *testing.T) {
 		require.Contains(t, string(ev.Data), fmt.Sprintf(`{"i":%d}`, i))
 	}
 	var p map[string]any
-	require.Equal(t, http.StatusUnprocessableEntity, s.do("GET", "/api/v1/events/live?after=x", s.Token, nil, &p))
+	require.Equal(t, http.StatusBadRequest, s.do("GET", "/api/v1/events/live?after=x", s.Token, nil, &p))
 }

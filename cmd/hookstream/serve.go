@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -43,8 +45,11 @@ type Main struct {
 	Config Config
 	// Addr is the bound HTTP address after Run (port 0 picks one).
 	Addr string
-	// AdminToken is the token printed at start (bootstrap or generated).
+	// AdminToken is the admin token (bootstrap, generated or read back).
 	AdminToken string
+	// adminTokenSource says where AdminToken came from: "generated" (printed
+	// once, by Banner), "file" (<data-dir>/admin-token) or "config".
+	adminTokenSource string
 
 	stdout, stderr io.Writer
 	logger         *slog.Logger
@@ -60,8 +65,10 @@ type Main struct {
 	pool     *pgxpool.Pool
 	accounts *projections.Accounts
 	sealer   *hookstream.Sealer
-	server   *handlers.Server
-	serveErr chan error
+	// cursorKey seals stream positions handed to tenants (handlers.Config.CursorKey).
+	cursorKey []byte
+	server    *handlers.Server
+	serveErr  chan error
 
 	closeOnce       sync.Once
 	webhookRegistry *webhooks.Registry
@@ -93,6 +100,9 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 // Run opens the stores, starts every component and the HTTP server, and
 // returns once the server is accepting connections.
 func (m *Main) Run(ctx context.Context) error {
+	if err := m.Config.validate(); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
 	m.logger = newLogger(m.Config, m.stderr)
 	m.registry = prometheus.NewRegistry()
 	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -114,6 +124,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.sealer, err = hookstream.NewSealer(key); err != nil {
 		return err
 	}
+	m.cursorKey = deriveKey(key, "hookstream/cursor/v1")
 	if err := m.openNATS(ctx); err != nil {
 		return err
 	}
@@ -132,6 +143,13 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { m.serveErr <- m.server.Serve() }()
 	m.logger.InfoContext(ctx, "hookstream listening", slog.String("addr", m.Addr), slog.String("data_dir", dataDir))
 	return nil
+}
+
+// deriveKey derives a purpose's key from the master key (HMAC-SHA256).
+func deriveKey(master []byte, purpose string) []byte {
+	mac := hmac.New(sha256.New, master)
+	mac.Write([]byte(purpose))
+	return mac.Sum(nil)
 }
 
 // masterKey returns the configured key or the one generated into the data dir.
@@ -235,6 +253,7 @@ func (m *Main) openPostgres(ctx context.Context) error {
 		}
 		m.pg = pg
 		dsn = pg.DSN(pglocal.DatabaseName)
+		m.registerPostgresMetrics()
 	}
 	pool, err := projections.Connect(ctx, dsn)
 	if err != nil {
@@ -255,15 +274,12 @@ func (m *Main) openPostgres(ctx context.Context) error {
 	m.bgDone.Add(1)
 	go func() {
 		defer m.bgDone.Done()
-		backoff := time.Second
-		for {
-			select {
-			case <-bg.Done():
+		policy := hookstream.Backoff{Base: time.Second, Max: 30 * time.Second}
+		for attempt := 1; ; attempt++ {
+			if !policy.Wait(bg, attempt) {
 				return
-			case <-time.After(backoff):
 			}
 			if err := m.preparePostgres(bg); err != nil {
-				backoff = min(backoff*2, 30*time.Second)
 				continue
 			}
 			close(m.pgReady)
@@ -295,12 +311,12 @@ func (m *Main) bootstrap(ctx context.Context) error {
 		}
 	}
 	if tok := m.Config.BootstrapToken; tok != "" {
-		m.AdminToken = tok
+		m.AdminToken, m.adminTokenSource = tok, "config"
 		return m.accounts.EnsureToken(ctx, tenant.ID, "bootstrap", hookstream.RoleAdmin, tok)
 	}
-	p := filepath.Join(m.Config.DataDir, "admin-token")
+	p := m.adminTokenPath()
 	if raw, err := os.ReadFile(p); err == nil {
-		m.AdminToken = strings.TrimSpace(string(raw))
+		m.AdminToken, m.adminTokenSource = strings.TrimSpace(string(raw)), "file"
 		return m.accounts.EnsureToken(ctx, tenant.ID, "admin", hookstream.RoleAdmin, m.AdminToken)
 	}
 	tok := projections.NewToken()
@@ -310,12 +326,12 @@ func (m *Main) bootstrap(ctx context.Context) error {
 	if err := os.WriteFile(p, []byte(tok+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write admin token: %w", err)
 	}
-	m.AdminToken = tok
+	m.AdminToken, m.adminTokenSource = tok, "generated"
 	return nil
 }
 
 func (m *Main) readyChecks() []handlers.ReadyCheck {
-	return []handlers.ReadyCheck{
+	checks := []handlers.ReadyCheck{
 		{Name: "jetstream", Required: true, Check: func(ctx context.Context) (string, error) {
 			last, _, err := m.store.StreamInfo(ctx, eventstore.StreamHooks)
 			if err != nil {
@@ -340,6 +356,10 @@ func (m *Main) readyChecks() []handlers.ReadyCheck {
 			return fmt.Sprintf("version %d", cur), nil
 		}},
 	}
+	if m.pg != nil {
+		checks = append(checks, handlers.ReadyCheck{Name: "managed_postgres", Check: m.managedPostgresCheck})
+	}
+	return checks
 }
 
 // Wiring builds one area's parts (handlers modules and components) from
@@ -394,6 +414,7 @@ func (m *Main) buildServer(ctx context.Context) error {
 		PublicBaseURL: m.Config.PublicBaseURL,
 		Web:           web.Dist(),
 		Modules:       modules,
+		CursorKey:     m.cursorKey,
 	})
 	if err != nil {
 		return err
@@ -405,15 +426,27 @@ func (m *Main) buildServer(ctx context.Context) error {
 // AddReadyCheck adds a /readyz check; call it from a Wiring's Build.
 func (m *Main) AddReadyCheck(rc handlers.ReadyCheck) { m.extraReady = append(m.extraReady, rc) }
 
-// Banner prints the dashboard URL and the admin token to stdout (not to the
-// logs: tokens are never logged).
+// Banner prints the dashboard URL to stdout and, only when this start
+// generated it, the admin token (never to the logs: tokens are never
+// logged). Later starts say where the token is kept.
 func (m *Main) Banner() {
 	base := m.Config.PublicBaseURL
 	if base == "" {
 		base = "http://" + m.Addr
 	}
-	fmt.Fprintf(m.stdout, "\n  hookstream is running\n  dashboard:   %s/\n  admin token: %s\n  data dir:    %s\n\n", base, m.AdminToken, m.Config.DataDir)
+	var token string
+	switch m.adminTokenSource {
+	case "generated":
+		token = m.AdminToken + "\n               (shown once; kept in " + m.adminTokenPath() + ")"
+	case "config":
+		token = "the one set by HOOKSTREAM_BOOTSTRAP_TOKEN" //nolint:gosec // a description, not a credential
+	default:
+		token = "kept in " + m.adminTokenPath()
+	}
+	fmt.Fprintf(m.stdout, "\n  hookstream is running\n  dashboard:   %s/\n  admin token: %s\n  data dir:    %s\n\n", base, token, m.Config.DataDir)
 }
+
+func (m *Main) adminTokenPath() string { return filepath.Join(m.Config.DataDir, "admin-token") }
 
 // Close shuts down in order: stop accepting HTTP (in-flight requests and
 // their appends finish), stop components, close NATS, close PostgreSQL.

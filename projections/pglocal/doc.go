@@ -6,13 +6,28 @@
 //
 // [Start] initialises the cluster if its directory has no PG_VERSION (initdb -U hookstream,
 // --encoding=UTF8, --locale=C, trust authentication; pg_hba.conf only has local-socket and
-// loopback entries), starts it with `pg_ctl start -w -l <cluster>/log`, waits until it accepts
-// connections and creates the database "hookstream" if it is missing. The server listens on
-// 127.0.0.1 only. pg_ctl daemonises postgres (in its own session), so postgres keeps running if
-// the parent dies without calling [Server.Stop]; Stop runs `pg_ctl stop -m fast` and then waits
-// until the postmaster's pid is gone (a zombie counts as gone), so no postgres process is left
-// behind. [Shutdown] stops a cluster nobody owns any more (e.g. left by a crashed test binary);
-// [Init] only initialises a cluster (projections/pgtest caches one to skip initdb).
+// loopback entries), runs `postgres -D <cluster>` as a child process (output appended to
+// <cluster>/log), waits until it accepts connections and creates the database "hookstream" if it
+// is missing. The server listens on 127.0.0.1 only.
+//
+// The child runs in its own process group (a terminal's Ctrl-C reaches hookstream, which stops
+// PostgreSQL last, in order) and, on Linux, with a parent-death signal (SIGINT, PostgreSQL's fast
+// shutdown): if the owner dies without calling [Server.Stop] (SIGKILL, a crash), its postgres
+// stops too. The goroutine that starts the child keeps its OS thread for the child's life, since
+// the kernel sends the signal when the starting thread ends. <Dir>/hookstream-owner records the
+// owner's pid and the postmaster's.
+//
+// # Supervision
+//
+// A postmaster that dies (killed, crashed: any exit but a clean one) is restarted by the
+// Server's supervisor with [RestartBackoff] (full jitter, 250 ms doubling to 15 s) until one
+// runs; each exit, failed attempt and restart is logged, and [Server.Status] reports it (for
+// /readyz?verbose and /metrics). A clean exit (status 0: an operator ran `pg_ctl stop`) is a
+// decision and is not undone. Stop ends the supervisor first, then shuts the postmaster down
+// (fast; immediate and then SIGKILL once ctx ends) and waits until it has exited (a zombie
+// counts as gone), so no postgres process is left behind. [Shutdown] stops a cluster by its
+// directory, whoever started it; [Init] only initialises a cluster (projections/pgtest caches
+// one to skip initdb).
 //
 // The listening port is chosen once: Config.Port, or a free loopback port picked on first start
 // and written to <Dir>/hookstream-port, so restarts reuse it and DSNs stay valid.
@@ -26,11 +41,14 @@
 //
 // # Already running
 //
-// If <cluster>/postmaster.pid names a live postgres process (for example `hookstream serve` is
-// running and a CLI subcommand starts a Server to connect to it), Start does not start another
-// one: it returns a Server for the running postmaster's port whose Stop is a no-op and whose
-// [Server.Owned] is false. A postmaster.pid naming a dead process (or a process that is not
-// postgres, after pid reuse) is stale: Start removes it and starts the server.
+// If <cluster>/postmaster.pid names a live postgres process whose owner (hookstream-owner) still
+// runs and is its parent — `hookstream serve` is running and a CLI subcommand starts a Server to
+// connect to it — Start does not start another one: it returns a Server for the running
+// postmaster's port whose Stop is a no-op and whose [Server.Owned] is false. A postmaster whose
+// owner is gone (left by a crash where no parent-death signal exists, or by an older version that
+// ran it through pg_ctl) belongs to this directory and so to the caller: Start stops it (fast
+// shutdown) and starts its own, supervised one. A postmaster.pid naming a dead process (or a
+// process that is not postgres, after pid reuse) is stale: Start removes it and starts the server.
 //
 // # Running as root
 //

@@ -95,8 +95,13 @@ type Server struct {
 	port    int
 	owned   bool
 
-	mu  sync.Mutex
-	pid int // postmaster pid; 0 once stopped
+	mu sync.Mutex // serialises Start and Stop
+	// state guards what the supervisor changes.
+	state  sync.Mutex
+	pid    int    // postmaster pid; 0 once stopped
+	child  *child // the running postmaster we started (owned)
+	status Status
+	sup    *supervisor
 }
 
 // Start initialises (if needed) and starts the cluster in cfg.Dir, waits until it accepts
@@ -178,6 +183,22 @@ func (s *Server) attach(ctx context.Context) (*Server, error) {
 		}
 		return nil, nil
 	}
+	if !s.ownerAlive(pf.pid) {
+		// Left running by a process that died without stopping it (a
+		// SIGKILLed hookstream): this directory is ours, so stop it and
+		// start our own, supervised one.
+		s.cfg.Logger.WarnContext(ctx, "stopping PostgreSQL left running by a process that died", slog.Int("pid", pf.pid),
+			slog.String("dir", s.cluster))
+		sctx, cancel := withDefaultTimeout(ctx)
+		defer cancel()
+		if err := s.env.shutdown(sctx, s.cluster, "fast"); err != nil {
+			return nil, err
+		}
+		if err := waitExited(sctx, pf.pid); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
 	port := pf.port
 	if port == 0 {
 		if port, err = readPort(s.cfg.Dir); err != nil {
@@ -203,7 +224,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.pid != 0 {
+	if s.sup != nil {
 		return nil
 	}
 	ctx, cancel := withDefaultTimeout(ctx)
@@ -222,8 +243,9 @@ func (s *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var c *child
 	for attempt := 1; ; attempt++ {
-		err = s.pgCtlStart(ctx, port)
+		c, err = s.spawn(ctx, port)
 		if err == nil {
 			break
 		}
@@ -235,14 +257,18 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 	}
 	s.port = port
+	sup := &supervisor{stop: make(chan struct{}), done: make(chan struct{})}
+	s.state.Lock()
+	s.pid, s.child, s.sup = c.pid(), c, sup
+	s.status = Status{Running: true, PID: c.pid(), Restarts: s.status.Restarts}
+	s.state.Unlock()
+	go s.supervise(c, sup) //nolint:gosec // the supervisor outlives Start's context by design; Stop ends it
 	if err := writeFileAs(s.env, filepath.Join(s.cfg.Dir, portFile), strconv.Itoa(port)+"\n", 0o644); err != nil {
 		return errors.Join(err, s.stopLocked(context.WithoutCancel(ctx)))
 	}
-	pf, err := readPIDFile(s.cluster)
-	if err != nil {
-		return errors.Join(fmt.Errorf("pglocal: read %s after start: %w", pidFile, err), s.stopLocked(context.WithoutCancel(ctx)))
+	if err := s.writeOwner(c.pid()); err != nil {
+		return errors.Join(fmt.Errorf("pglocal: record owner: %w", err), s.stopLocked(context.WithoutCancel(ctx)))
 	}
-	s.pid = pf.pid
 	if err := s.ensureDatabase(ctx); err != nil {
 		return errors.Join(err, s.stopLocked(context.WithoutCancel(ctx)))
 	}
@@ -297,33 +323,6 @@ func (s *Server) choosePort(ctx context.Context) (port int, picked bool, err err
 }
 
 var errPortInUse = errors.New("port in use")
-
-// pgCtlStart writes hookstream.conf for port and runs pg_ctl start -w.
-func (s *Server) pgCtlStart(ctx context.Context, port int) error {
-	if err := writeFileAs(s.env, filepath.Join(s.cluster, confFile), s.settings(port), 0o600); err != nil {
-		return err
-	}
-	logPath := filepath.Join(s.cluster, logFile)
-	var logOffset int64
-	if fi, err := os.Stat(logPath); err == nil {
-		logOffset = fi.Size()
-	}
-	out, err := s.env.command(ctx, s.env.pgCtl, "start", "-D", s.cluster, "-w", "-t", timeoutSeconds(ctx),
-		"-l", logPath).CombinedOutput()
-	if err == nil {
-		return nil
-	}
-	logTail := readFrom(logPath, logOffset)
-	if ctx.Err() != nil {
-		// pg_ctl was killed; the postmaster may still come up. Do not leave it behind.
-		_ = s.env.shutdown(context.WithoutCancel(ctx), s.cluster, "immediate")
-	}
-	err = fmt.Errorf("pglocal: pg_ctl start %s: %w: %s\nlog:\n%s", s.cluster, err, strings.TrimSpace(string(out)), logTail)
-	if strings.Contains(logTail, "could not bind") || strings.Contains(logTail, "Address already in use") {
-		return fmt.Errorf("%w (%w)", errPortInUse, err)
-	}
-	return err
-}
 
 // settings is hookstream.conf.
 func (s *Server) settings(port int) string {
@@ -382,19 +381,34 @@ func (s *Server) Stop(ctx context.Context) error {
 }
 
 func (s *Server) stopLocked(ctx context.Context) error {
-	if s.pid == 0 {
+	s.state.Lock()
+	sup := s.sup
+	s.state.Unlock()
+	if sup == nil {
 		return nil
 	}
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
-	if err := s.env.shutdown(ctx, s.cluster, "fast"); err != nil {
+	// The supervisor first, so that it restarts nothing; it abandons a
+	// restart in progress (spawn leaves nothing running on failure).
+	close(sup.stop)
+	<-sup.done
+	s.state.Lock()
+	c, pid := s.child, s.pid
+	s.state.Unlock()
+	if c != nil {
+		stopChild(ctx, c)
+	}
+	// Backends outlive a postmaster killed with SIGKILL for a moment.
+	if err := waitExited(ctx, pid); err != nil {
 		return err
 	}
-	if err := waitExited(ctx, s.pid); err != nil {
-		return err
-	}
-	s.cfg.Logger.InfoContext(ctx, "PostgreSQL stopped", slog.Int("pid", s.pid), slog.String("dir", s.cluster))
-	s.pid = 0
+	s.state.Lock()
+	s.pid, s.child, s.sup = 0, nil, nil
+	s.status.Running, s.status.PID = false, 0
+	s.state.Unlock()
+	s.removeOwner(pid)
+	s.cfg.Logger.InfoContext(ctx, "PostgreSQL stopped", slog.Int("pid", pid), slog.String("dir", s.cluster))
 	return nil
 }
 
@@ -408,8 +422,8 @@ func (s *Server) Owned() bool { return s.owned }
 
 // PID returns the postmaster's pid, or 0 after Stop.
 func (s *Server) PID() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.state.Lock()
+	defer s.state.Unlock()
 	return s.pid
 }
 

@@ -50,12 +50,10 @@ type FilterStore interface {
 	RuleSet(ctx context.Context, webhookID string) (json.RawMessage, time.Time, error)
 }
 
-// Appender appends an event and waits for its PubAck: *eventstore.Store,
+// Appender is the one append interface (hookstream.Appender): *eventstore.Store,
 // or an *eventstore.Batcher for group commit (one fsync per batch of
 // derived events instead of one per event).
-type Appender interface {
-	Append(ctx context.Context, ev *hookstream.Event, opts eventstore.AppendOptions) (eventstore.AppendResult, error)
-}
+type Appender = hookstream.Appender
 
 var (
 	_ Appender = (*eventstore.Store)(nil)
@@ -164,9 +162,7 @@ type Pipeline struct {
 	log     *slog.Logger
 	filters *programCache
 
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
+	lc hookstream.StartStop
 }
 
 // New returns a Pipeline; Start runs it.
@@ -191,39 +187,25 @@ func (p *Pipeline) ConsumerConfig() eventstore.ConsumerConfig {
 // Start creates (or updates) the durable consumer and starts consuming in
 // the background until Stop.
 func (p *Pipeline) Start(ctx context.Context) error {
+	runCtx, ok := p.lc.StartInit(ctx)
+	if !ok {
+		return nil
+	}
 	cons, err := p.cfg.Store.Durable(ctx, p.ConsumerConfig())
 	if err != nil {
+		p.lc.Stop()
 		return err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.done != nil {
-		return errors.New("pipeline: already started")
-	}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	p.cancel, p.done = cancel, make(chan struct{})
-	go func() {
-		defer close(p.done)
-		p.run(runCtx, cons)
-	}()
+	p.lc.Go(func() { p.run(runCtx, cons) })
 	return nil
 }
 
 // Stop ends consumption and waits for the batch in hand: its events are
 // either appended and acked or left unacked for redelivery.
-func (p *Pipeline) Stop() {
-	p.mu.Lock()
-	cancel, done := p.cancel, p.done
-	p.mu.Unlock()
-	if cancel == nil {
-		return
-	}
-	cancel()
-	<-done
-}
+func (p *Pipeline) Stop() { p.lc.Stop() }
 
 func (p *Pipeline) run(ctx context.Context, cons *eventstore.Consumer) {
-	backoff := p.cfg.RetryMin
+	policy, failures := p.backoff(), 0
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	slots := make(chan struct{}, p.cfg.InFlight)
@@ -240,11 +222,11 @@ func (p *Pipeline) run(ctx context.Context, cons *eventstore.Consumer) {
 			}
 			<-slots
 			p.log.WarnContext(ctx, "pipeline fetch failed", slog.String("error", err.Error()))
-			sleep(ctx, backoff)
-			backoff = min(backoff*2, p.cfg.RetryMax)
+			failures++
+			policy.Wait(ctx, failures)
 			continue
 		}
-		backoff = p.cfg.RetryMin
+		failures = 0
 		if len(msgs) == 0 {
 			<-slots
 			continue
@@ -257,14 +239,10 @@ func (p *Pipeline) run(ctx context.Context, cons *eventstore.Consumer) {
 	}
 }
 
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
+// backoff is the pipeline's retry policy: hookstream.Backoff (full
+// jitter) from RetryMin to RetryMax.
+func (p *Pipeline) backoff() hookstream.Backoff {
+	return hookstream.Backoff{Base: p.cfg.RetryMin, Max: p.cfg.RetryMax}
 }
 
 // transientError marks a failure worth retrying (PostgreSQL or JetStream
@@ -296,14 +274,13 @@ func (p *Pipeline) handleBatch(ctx context.Context, msgs []eventstore.Msg) {
 		}
 		pending = append(pending, m)
 	}
-	backoff := p.cfg.RetryMin
+	policy := p.backoff()
 	for attempt := 0; len(pending) > 0; attempt++ {
 		if attempt > 0 {
 			for _, m := range pending {
 				_ = m.InProgress()
 			}
-			sleep(ctx, backoff)
-			backoff = min(backoff*2, p.cfg.RetryMax)
+			policy.Wait(ctx, attempt)
 		}
 		if ctx.Err() != nil {
 			// Stopping: hand the events back for redelivery.

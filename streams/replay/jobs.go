@@ -173,8 +173,7 @@ type Jobs struct {
 
 	mu      sync.Mutex
 	running map[string]context.CancelCauseFunc
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	lc      hookstream.StartStop
 }
 
 // NewJobs returns a job engine.
@@ -368,24 +367,17 @@ func (j *Jobs) Cancel(ctx context.Context, tenantID, id string) (Job, error) {
 
 // Start begins claiming and running jobs.
 func (j *Jobs) Start(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	j.cancel = cancel
-	j.wg.Add(1)
-	go func() {
-		defer j.wg.Done()
-		j.loop(ctx)
-	}()
+	runCtx, ok := j.lc.StartInit(ctx)
+	if !ok {
+		return nil
+	}
+	j.lc.Go(func() { j.loop(runCtx) })
 	return nil
 }
 
 // Stop stops claiming, interrupts running jobs (their progress is saved and
 // their lease released, so they resume on the next start) and waits.
-func (j *Jobs) Stop() {
-	if j.cancel != nil {
-		j.cancel()
-	}
-	j.wg.Wait()
-}
+func (j *Jobs) Stop() { j.lc.Stop() }
 
 func (j *Jobs) loop(ctx context.Context) {
 	if j.cfg.WaitReadyFunc != nil && !j.cfg.WaitReadyFunc(ctx) {
@@ -427,9 +419,8 @@ func (j *Jobs) launch(ctx context.Context, job Job) {
 	j.mu.Lock()
 	j.running[job.ID] = cancel
 	j.mu.Unlock()
-	j.wg.Add(1)
-	go func() {
-		defer j.wg.Done()
+	// The job's goroutine is the lifecycle's: Stop waits for it.
+	j.lc.Go(func() {
 		defer func() {
 			j.mu.Lock()
 			delete(j.running, job.ID)
@@ -441,7 +432,7 @@ func (j *Jobs) launch(ctx context.Context, job Job) {
 			}
 		}()
 		j.run(jctx, job)
-	}()
+	})
 }
 
 // outcome of one event of a job.
@@ -661,6 +652,14 @@ func (j *Jobs) cancelRunning(id string, cause error) {
 	}
 }
 
+// JobReplayAttempts is how often a job tries one event's replay in all
+// (JetStream or KV briefly unavailable), waiting JobReplayBackoff between
+// attempts, before it counts the event failed and goes on.
+const JobReplayAttempts = 3
+
+// JobReplayBackoff is the wait between a job's attempts at one event.
+var JobReplayBackoff = hookstream.Backoff{Base: 500 * time.Millisecond, Max: 5 * time.Second}
+
 // replayEvent replays one event of a job; ok is false when the job was
 // interrupted before the event was handled (it is then not counted and is
 // handled again on resume).
@@ -668,7 +667,7 @@ func (j *Jobs) replayEvent(ctx context.Context, tenant hookstream.Tenant, ev *ho
 	if err := j.svc.replayable(tenant, ev); err != nil {
 		return outcomeSkipped, true
 	}
-	for attempt := 0; ; attempt++ {
+	for attempt := 1; ; attempt++ {
 		_, err := j.svc.replay(ctx, tenant, ev, o)
 		if err == nil {
 			return outcomeReplayed, true
@@ -680,11 +679,11 @@ func (j *Jobs) replayEvent(ctx context.Context, tenant hookstream.Tenant, ev *ho
 		case hookstream.ECONFLICT, hookstream.EGONE, hookstream.EUNPROCESSABLE:
 			return outcomeSkipped, true
 		}
-		if attempt == 2 {
+		if attempt == JobReplayAttempts {
 			log.WarnContext(ctx, "replay in job failed", slog.String("event_id", ev.ID), slog.String("error", err.Error()))
 			return outcomeFailed, true
 		}
-		if !sleep(ctx, time.Duration(attempt+1)*500*time.Millisecond) {
+		if !JobReplayBackoff.Wait(ctx, attempt) {
 			return outcomeNone, false
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -118,6 +119,14 @@ func NewService(ctx context.Context, cfg Config) (*Service, error) {
 	return &Service{cfg: cfg, counters: counters, requested: requested, logger: cfg.Logger}, nil
 }
 
+// AuditAppendAttempts is how often the audit event (replay.requested) of
+// an appended replay is tried in all, waiting AuditAppendBackoff between
+// attempts (deduplicated by its message id, so a retry never doubles it).
+const AuditAppendAttempts = 5
+
+// AuditAppendBackoff is the wait between attempts at the audit event.
+var AuditAppendBackoff = hookstream.Backoff{Base: 200 * time.Millisecond, Max: 2 * time.Second}
+
 // Request is a single replay: POST /api/v1/events/{id}/replay.
 type Request struct {
 	// Body, when set (and not JSON null), replaces the original body.
@@ -149,7 +158,8 @@ type Actor = hookstream.ReplayActor
 func ActorOf(p hookstream.Principal) Actor { return Actor{TokenID: p.TokenID, Role: p.Role} }
 
 // Replay replays a tenant's delivery (SPEC §7). Errors (*hookstream.Error):
-// ENOTFOUND unknown event, EUNPROCESSABLE rejected event or an edited body
+// ENOTFOUND unknown event, ETOOLARGE an edited body over the webhook's
+// maxBodyBytes, EUNPROCESSABLE rejected event or an edited body
 // failing an enforced schema, EGONE past retention, ECONFLICT past the
 // replay bound, EUNAVAILABLE when JetStream is down.
 func (s *Service) Replay(ctx context.Context, p hookstream.Principal, eventID string, req Request) (Result, error) {
@@ -339,15 +349,15 @@ func (s *Service) replay(ctx context.Context, tenant hookstream.Tenant, orig *ho
 	}
 	// The replay is in the stream; its audit event must follow. Retry a
 	// transient failure a few times before giving up.
-	for attempt := 0; ; attempt++ {
+	for attempt := 1; ; attempt++ {
 		_, err = s.cfg.Appender.Append(ctx, req, ropts)
-		if err == nil || attempt == 4 || ctx.Err() != nil {
+		if err == nil || attempt == AuditAppendAttempts || ctx.Err() != nil {
 			break
 		}
 		if ropts.MsgID == "" {
 			ropts.MsgID = req.ID // retries must not duplicate the audit
 		}
-		if !sleep(ctx, time.Duration(attempt+1)*200*time.Millisecond) {
+		if !AuditAppendBackoff.Wait(ctx, attempt) {
 			break
 		}
 	}
@@ -394,7 +404,23 @@ func (s *Service) replayData(orig *hookstream.Event, body json.RawMessage, edite
 	_ = json.Unmarshal(d["contentType"], &contentType)
 	var schemaErrs []hookstream.FieldError
 	if s.cfg.LookupWebhook != nil {
-		if wh, v, ok := s.cfg.LookupWebhook(orig.TenantID, orig.WebhookID); ok && v != nil {
+		wh, v, ok := s.cfg.LookupWebhook(orig.TenantID, orig.WebhookID)
+		if ok {
+			// A replay skips only authentication and deduplication (SPEC
+			// §7): the webhook's body limit holds for an edited body.
+			limit := wh.MaxBodyBytes
+			if limit <= 0 {
+				limit = hookstream.MaxBodyBytesDefault
+			}
+			if int64(len(body)) > limit {
+				return nil, &hookstream.Error{
+					Code:    hookstream.ETOOLARGE,
+					Message: fmt.Sprintf("the edited body is %d bytes, over the webhook's maxBodyBytes of %d", len(body), limit),
+					Extra:   map[string]any{"maxBodyBytes": limit},
+				}
+			}
+		}
+		if ok && v != nil {
 			verrs, err := v.ValidateJSON(body)
 			if err != nil {
 				return nil, hookstream.Invalid(hookstream.EINVALID, "body must be a JSON value", hookstream.FieldError{Field: "body", Message: err.Error()})
@@ -420,6 +446,18 @@ func (s *Service) replayData(orig *hookstream.Event, body json.RawMessage, edite
 	}
 	d["body"] = body
 	d["bodyBytes"] = mustJSON(size)
+	// The original's Content-Length described the original body.
+	if hs, ok := d["headers"]; ok {
+		var headers map[string][]string
+		if json.Unmarshal(hs, &headers) == nil && headers != nil {
+			for k := range headers {
+				if strings.EqualFold(k, "Content-Length") {
+					headers[k] = []string{strconv.Itoa(size)}
+				}
+			}
+			d["headers"] = mustJSON(headers)
+		}
+	}
 	d["contentType"] = mustJSON(contentType)
 	delete(d, "bodyEncoding")
 	delete(d, "schemaErrors")
@@ -458,18 +496,6 @@ func mustJSON(v any) json.RawMessage {
 		panic(err)
 	}
 	return raw
-}
-
-// sleep waits d or until ctx ends; false when ctx ended.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // Count returns how many replays of a root were made (0 when none).

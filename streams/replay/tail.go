@@ -113,7 +113,7 @@ func Tail(ctx context.Context, store *eventstore.Store, tenantID string, opts Ta
 		if !time.Now().Before(deadline) {
 			return res, nil
 		}
-		if !sleep(ctx, min(tailPoll, time.Until(deadline))) {
+		if !hookstream.Sleep(ctx, min(tailPoll, time.Until(deadline))) {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				return res, nil
 			}

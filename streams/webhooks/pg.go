@@ -58,11 +58,10 @@ type RetentionConfig struct {
 // Nats-TTL without a PostgreSQL query per request (and while PostgreSQL is
 // down). Unknown tenants get the default (30 days).
 type Retention struct {
-	cfg    RetentionConfig
-	mu     sync.RWMutex
-	days   map[string]int
-	cancel context.CancelFunc
-	done   chan struct{}
+	cfg  RetentionConfig
+	mu   sync.RWMutex
+	days map[string]int
+	lc   hookstream.StartStop
 }
 
 // NewRetention returns an unstarted Retention cache.
@@ -73,7 +72,7 @@ func NewRetention(cfg RetentionConfig) *Retention {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Retention{cfg: cfg, days: map[string]int{}, done: make(chan struct{})}
+	return &Retention{cfg: cfg, days: map[string]int{}}
 }
 
 // TTL is the tenant's retention as a message TTL.
@@ -97,32 +96,28 @@ func (r *Retention) Set(tenantID string, days int) {
 // Start loads once (best effort: PostgreSQL may be down) and refreshes
 // periodically until Stop.
 func (r *Retention) Start(ctx context.Context) error {
-	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	r.cancel = cancel
-	r.refresh(bg)
-	go func() {
-		defer close(r.done)
+	runCtx, ok := r.lc.StartInit(ctx)
+	if !ok {
+		return nil
+	}
+	r.refresh(runCtx)
+	r.lc.Go(func() {
 		t := time.NewTicker(r.cfg.Refresh)
 		defer t.Stop()
 		for {
 			select {
-			case <-bg.Done():
+			case <-runCtx.Done():
 				return
 			case <-t.C:
-				r.refresh(bg)
+				r.refresh(runCtx)
 			}
 		}
-	}()
+	})
 	return nil
 }
 
-// Stop ends the refresh loop.
-func (r *Retention) Stop() {
-	if r.cancel != nil {
-		r.cancel()
-		<-r.done
-	}
-}
+// Stop ends the refresh loop and waits for it.
+func (r *Retention) Stop() { r.lc.Stop() }
 
 func (r *Retention) refresh(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -145,9 +145,9 @@ type Registry struct {
 	byPath map[string]*Entry
 	revs   map[string]uint64 // last revision applied per record key, deletes included
 
-	loaded chan struct{}
-	cancel context.CancelFunc
-	done   chan struct{}
+	loaded     chan struct{}
+	loadedOnce sync.Once // loaded closes once, across restarts
+	lc         hookstream.StartStop
 }
 
 // NewRegistry returns an unstarted Registry.
@@ -160,35 +160,36 @@ func NewRegistry(cfg RegistryConfig) *Registry {
 	}
 	return &Registry{
 		cfg: cfg, byKey: map[string]*Entry{}, byPath: map[string]*Entry{}, revs: map[string]uint64{},
-		loaded: make(chan struct{}), done: make(chan struct{}),
+		loaded: make(chan struct{}),
 	}
 }
 
 // Start loads every webhook and follows the bucket until Stop. It returns
-// once the initial load completed (or failed).
+// once the initial load completed; when it fails (ctx ends, LoadTimeout)
+// the follower is stopped before Start returns, so nothing is left running.
 func (r *Registry) Start(ctx context.Context) error {
-	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	r.cancel = cancel
-	go r.follow(bg)
+	runCtx, ok := r.lc.StartInit(ctx)
+	if !ok {
+		return nil
+	}
+	r.lc.Go(func() { r.follow(runCtx) })
 	t := time.NewTimer(r.cfg.LoadTimeout)
 	defer t.Stop()
+	var err error
 	select {
 	case <-r.loaded:
 		return nil
 	case <-ctx.Done():
-		return ctx.Err()
+		err = ctx.Err()
 	case <-t.C:
-		return errors.New("webhook registry: initial load timed out")
+		err = errors.New("webhook registry: initial load timed out")
 	}
+	r.lc.Stop()
+	return err
 }
 
-// Stop ends the watcher.
-func (r *Registry) Stop() {
-	if r.cancel != nil {
-		r.cancel()
-		<-r.done
-	}
-}
+// Stop ends the watcher and waits for it.
+func (r *Registry) Stop() { r.lc.Stop() }
 
 // Ready reports whether the initial load completed (for /readyz).
 func (r *Registry) Ready() error {
@@ -207,29 +208,28 @@ func (r *Registry) Len() int {
 	return len(r.byKey)
 }
 
+// watchBackoff is the wait between attempts to (re)open the bucket watch.
+var watchBackoff = hookstream.Backoff{Base: 100 * time.Millisecond, Max: 5 * time.Second}
+
 func (r *Registry) follow(ctx context.Context) {
-	defer close(r.done)
-	backoff := 100 * time.Millisecond
-	var once sync.Once
+	attempt := 0
 	for ctx.Err() == nil {
 		w, err := r.cfg.KV.Watch(ctx, "wh.>")
 		if err != nil {
 			r.cfg.Logger.WarnContext(ctx, "webhook registry watch", slog.String("error", err.Error()))
-			select {
-			case <-ctx.Done():
+			attempt++
+			if !watchBackoff.Wait(ctx, attempt) {
 				return
-			case <-time.After(backoff):
 			}
-			backoff = min(backoff*2, 5*time.Second)
 			continue
 		}
-		backoff = 100 * time.Millisecond
-		r.consume(ctx, w, &once)
+		attempt = 0
+		r.consume(ctx, w)
 		_ = w.Stop()
 	}
 }
 
-func (r *Registry) consume(ctx context.Context, w jetstream.KeyWatcher, once *sync.Once) {
+func (r *Registry) consume(ctx context.Context, w jetstream.KeyWatcher) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -239,7 +239,7 @@ func (r *Registry) consume(ctx context.Context, w jetstream.KeyWatcher, once *sy
 				return
 			}
 			if e == nil {
-				once.Do(func() { close(r.loaded) })
+				r.loadedOnce.Do(func() { close(r.loaded) })
 				continue
 			}
 			deleted := e.Operation() != jetstream.KeyValuePut

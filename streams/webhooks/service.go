@@ -16,10 +16,8 @@ import (
 	"github.com/hookstream/hookstream/streams/schema"
 )
 
-// Appender appends events (eventstore.Store and eventstore.Batcher).
-type Appender interface {
-	Append(ctx context.Context, ev *hookstream.Event, opts eventstore.AppendOptions) (eventstore.AppendResult, error)
-}
+// Appender is the one append interface (hookstream.Appender).
+type Appender = hookstream.Appender
 
 // SchemaSource finds an event type version for a tenant (its own types,
 // then the core ones). version 0 means the latest. Errors:
