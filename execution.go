@@ -192,3 +192,14 @@ func PriorityName(p Priority) string {
 		return "normal"
 	}
 }
+
+// RedriveTarget is what a redrive needs of a dead letter: the failed
+// execution and its trigger.
+type RedriveTarget struct {
+	DeadLetterID string
+	ExecutionID  string
+	WorkflowID   string
+	WebhookID    string
+	Priority     Priority
+	Trigger      TriggerContext
+}
