@@ -33,6 +33,12 @@ type Config struct {
 	GroupCommit     string
 	DevNoSync       bool
 	PProf           bool // HOOKSTREAM_PPROF (wire_pprof.go), default false
+	// Executor runs workflows: "local" (streams/runner, default) or "sqs"
+	// (triggers go to SQS; the runner does not consume them).
+	Executor           string
+	RunnerWorkers      int           // HOOKSTREAM_RUNNER_WORKERS, default 64
+	RunnerAckWait      time.Duration // HOOKSTREAM_RUNNER_ACK_WAIT, default 15s
+	OutboundAllowCIDRs string        // HOOKSTREAM_OUTBOUND_ALLOW_CIDRS, default empty
 }
 
 type option struct {
@@ -75,6 +81,18 @@ var options = []option{
 	{"trusted-proxies", "HOOKSTREAM_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is honoured", str(func(c *Config) *string { return &c.TrustedProxies })},
 	{"redact-headers", "HOOKSTREAM_REDACT_HEADERS", "", "comma-separated extra header names redacted in stored events", str(func(c *Config) *string { return &c.RedactHeaders })},
 	{"geoip-db", "HOOKSTREAM_GEOIP_DB", "", "MaxMind-format database (.mmdb) for geo enrichment", str(func(c *Config) *string { return &c.GeoIPDB })},
+	{"executor", "HOOKSTREAM_EXECUTOR", "local", "workflow executor: local (the built-in runner) or sqs (triggers go to SQS, an external engine reports back)", str(func(c *Config) *string { return &c.Executor })},
+	{"runner-workers", "HOOKSTREAM_RUNNER_WORKERS", "64", "runner worker pool shared by the priority lanes (8:4:2:1)", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		c.RunnerWorkers = n
+		return err
+	}},
+	{"runner-ack-wait", "HOOKSTREAM_RUNNER_ACK_WAIT", "15s", "how long a crashed node's executions wait before another worker resumes them", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		c.RunnerAckWait = d
+		return err
+	}},
+	{"outbound-allow-cidrs", "HOOKSTREAM_OUTBOUND_ALLOW_CIDRS", "", "comma-separated CIDRs workflow http steps may reach although private/loopback/link-local (e.g. on-prem 10.20.0.0/16)", str(func(c *Config) *string { return &c.OutboundAllowCIDRs })},
 	{"group-commit", "HOOKSTREAM_GROUP_COMMIT", "on", "group concurrent ingest appends into atomic batches (one fsync for many): on or off", str(func(c *Config) *string { return &c.GroupCommit })},
 }
 

@@ -234,7 +234,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 	s := startServer(t, nil)
 	var wf hookstream.Workflow
 	require.Equal(t, http.StatusCreated, s.do("POST", "/api/v1/workflows", s.Token, map[string]any{
-		"name": "orders", "steps": []any{map[string]any{"type": "log"}},
+		"name": "orders", "steps": []any{map[string]any{"type": "log", "message": "order {{.Body.total}}"}},
 	}, &wf))
 	require.Equal(t, http.StatusCreated, s.do("POST", "/api/v1/event-types", s.Token, map[string]any{
 		"name":   "order.created",

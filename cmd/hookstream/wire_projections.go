@@ -24,7 +24,8 @@ func buildProjections(_ context.Context, m *Main) ([]handlers.Module, []Componen
 			Logger:        m.Logger(),
 			WaitReadyFunc: m.WaitPostgres,
 		},
-		Projections: []projections.Projection{projections.DeliveryLog{}, projections.Webhooks{}, projections.ReplayAudit{}},
+		Projections: []projections.Projection{projections.DeliveryLog{}, projections.Webhooks{}, projections.ReplayAudit{},
+			projections.Executions{}, projections.ExecutionTriggers{}},
 		Registry:    m.Registry(),
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,9 +22,11 @@ type BreakerState struct {
 	NextProbeAt         *time.Time `json:"nextProbeAt"`
 }
 
-// breakers holds one circuit breaker per (tenant, destination host). A
-// breaker takes the settings of the workflow that first reached the host;
-// it lives in this node's memory (each node learns a host's health by
+// breakers holds one circuit breaker per (tenant, destination host). The
+// failure threshold is that of the workflow making the attempt (so a
+// workflow that tolerates many failures does not trip a host others see
+// as healthy); the cool-down is that of the first workflow to reach the
+// host. A breaker lives in this node's memory (each node learns a host's health by
 // itself, as with any client-side breaker).
 type breakers struct {
 	mu sync.Mutex
@@ -33,8 +36,9 @@ type breakers struct {
 type breakerKey struct{ tenant, host string }
 
 type hostBreaker struct {
-	cb       *gobreaker.TwoStepCircuitBreaker[struct{}]
-	cooldown time.Duration
+	cb        *gobreaker.TwoStepCircuitBreaker[struct{}]
+	cooldown  time.Duration
+	threshold atomic.Uint32
 
 	mu       sync.Mutex
 	openedAt time.Time
@@ -45,18 +49,20 @@ func newBreakers() *breakers { return &breakers{m: map[breakerKey]*hostBreaker{}
 func (b *breakers) get(tenant, host string, p hookstream.BreakerPolicy) *hostBreaker {
 	p = p.WithDefaults()
 	k := breakerKey{tenant, host}
+	threshold := uint32(p.FailureThreshold) //nolint:gosec // bounded by validation
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if hb, ok := b.m[k]; ok {
+		hb.threshold.Store(threshold)
 		return hb
 	}
 	hb := &hostBreaker{cooldown: time.Duration(p.CooldownMs) * time.Millisecond}
-	threshold := uint32(p.FailureThreshold) //nolint:gosec // bounded by validation
+	hb.threshold.Store(threshold)
 	hb.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        host,
 		MaxRequests: 1,
 		Timeout:     hb.cooldown,
-		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= threshold },
+		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= hb.threshold.Load() },
 		OnStateChange: func(_ string, _, to gobreaker.State) {
 			hb.mu.Lock()
 			if to == gobreaker.StateOpen {

@@ -85,8 +85,9 @@
 // it opens after failureThreshold consecutive failed attempts (default 5),
 // lets one probe through after cooldownMs (default 30 s) and closes on its
 // success. While it is open, steps for that host wait (step.retrying with
-// reason circuit_open, not counted as an attempt). A breaker takes the
-// settings of the first workflow that reached its host. State per host is
+// reason circuit_open, not counted as an attempt). The threshold is that of
+// the workflow making the attempt, the cool-down that of the first workflow
+// to reach the host. State per host is
 // exported as hookstream_runner_breaker_state and GET /api/v1/breakers.
 //
 // # Priority lanes

@@ -296,6 +296,11 @@ func newMetrics(reg prometheus.Registerer, b *breakers) (*metrics, error) {
 			Name: "hookstream_runner_http_attempts_total", Help: "HTTP step attempts by outcome.",
 		}, []string{"outcome"}),
 	}
+	for p := range 4 {
+		name := hookstream.PriorityName(hookstream.Priority(p))
+		m.breaches.WithLabelValues(name)
+		m.laneStarts.WithLabelValues(name)
+	}
 	for _, c := range []prometheus.Collector{m.executions, m.breaches, m.toStart, m.laneStarts, m.attempts, b} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("runner metrics: %w", err)
