@@ -22,7 +22,9 @@
 //     window) and JetStream drops the repeat: a completed step is never
 //     completed twice, an execution ends once.
 //   - The outbox is cleared (another compare-and-set) before any wait, so an
-//     old outbox is never re-appended after the duplicate window.
+//     old outbox is never re-appended after the duplicate window. An ended
+//     execution keeps its last outbox: its trigger is acked at once, and
+//     only a lost ack redelivers it, after AckWait.
 //   - An attempt is recorded before its request is sent: a crash during a
 //     request counts the attempt. The request may then reach the
 //     destination twice (at least once); every attempt carries

@@ -106,12 +106,9 @@ func (r *Runner) execute(ctx context.Context, m eventstore.Msg) outcome {
 			}
 		}
 		if st.Status != stateRunning {
-			if len(st.Outbox) > 0 {
-				st.Outbox = nil
-				if _, err := r.put(ctx, st, rev); err != nil && !errors.Is(err, errLostOwnership) {
-					return r.transientOutcome(ctx, err)
-				}
-			}
+			// The outbox of an ended execution stays: the trigger is acked
+			// now, and only a lost ack redelivers it (after AckWait, well
+			// inside the duplicate window), so no clearing write is needed.
 			return outcome{kind: outAck}
 		}
 		if wait := time.Until(st.NextAt); wait > 0 {
