@@ -32,19 +32,27 @@ type ExecutionReader interface {
 	SLA(ctx context.Context, tenantID string) ([]projections.SLAPriority, error)
 	SLATargets(ctx context.Context, tenantID string) (hookstream.SLATargets, error)
 	PutSLATargets(ctx context.Context, tenantID string, t hookstream.SLATargets) error
+}
+
+// RedriveJobStore keeps bulk redrive jobs (projections.ExecutionStore).
+type RedriveJobStore interface {
 	CreateRedriveJob(ctx context.Context, tenantID string, ids []string) (projections.RedriveJob, error)
 	RedriveJob(ctx context.Context, tenantID, id string) (projections.RedriveJob, error)
 	RedriveJobs(ctx context.Context, tenantID string) ([]projections.RedriveJob, error)
 	CancelRedriveJob(ctx context.Context, tenantID, id string) (projections.RedriveJob, error)
 }
 
-var _ ExecutionReader = (*projections.ExecutionStore)(nil)
+var (
+	_ ExecutionReader = (*projections.ExecutionStore)(nil)
+	_ RedriveJobStore = (*projections.ExecutionStore)(nil)
+)
 
 // ExecutionsModule serves executions, dead letters and redrives, breakers
 // and SLA (SPEC §6; shapes in SHAPES.md). Every role reads; analysts and
 // admins redrive; admins set SLA targets.
 type ExecutionsModule struct {
 	Store    ExecutionReader
+	Jobs     RedriveJobStore
 	Redriver *runner.Redriver
 	// BreakersFunc lists a tenant's breakers on this node; nil when this
 	// node runs no executor (HOOKSTREAM_EXECUTOR=sqs).
@@ -231,7 +239,7 @@ func (m *ExecutionsModule) bulkRedrive(c echo.Context) error {
 	for i, d := range matched {
 		ids[i] = d.ID
 	}
-	job, err := m.Store.CreateRedriveJob(ctx, tenant, ids)
+	job, err := m.Jobs.CreateRedriveJob(ctx, tenant, ids)
 	if err != nil {
 		return err
 	}
@@ -240,7 +248,7 @@ func (m *ExecutionsModule) bulkRedrive(c echo.Context) error {
 }
 
 func (m *ExecutionsModule) jobs(c echo.Context) error {
-	jobs, err := m.Store.RedriveJobs(c.Request().Context(), PrincipalOf(c).TenantID)
+	jobs, err := m.Jobs.RedriveJobs(c.Request().Context(), PrincipalOf(c).TenantID)
 	if err != nil {
 		return err
 	}
@@ -251,7 +259,7 @@ func (m *ExecutionsModule) jobs(c echo.Context) error {
 }
 
 func (m *ExecutionsModule) job(c echo.Context) error {
-	j, err := m.Store.RedriveJob(c.Request().Context(), PrincipalOf(c).TenantID, c.Param("id"))
+	j, err := m.Jobs.RedriveJob(c.Request().Context(), PrincipalOf(c).TenantID, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -259,7 +267,7 @@ func (m *ExecutionsModule) job(c echo.Context) error {
 }
 
 func (m *ExecutionsModule) cancelJob(c echo.Context) error {
-	j, err := m.Store.CancelRedriveJob(c.Request().Context(), PrincipalOf(c).TenantID, c.Param("id"))
+	j, err := m.Jobs.CancelRedriveJob(c.Request().Context(), PrincipalOf(c).TenantID, c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -100,7 +100,7 @@ func queueExecEvent(batch *pgx.Batch, ev *hookstream.Event) error {
 	case hookstream.EventExecutionStarted:
 		var d hookstream.ExecutionStartedData
 		if err := json.Unmarshal(ev.Data, &d); err != nil || d.ExecutionID == "" {
-			return poison(fmt.Errorf("malformed data: %v", err))
+			return poison(fmt.Errorf("malformed data: %w", err))
 		}
 		var received *time.Time
 		if !d.ReceivedAt.IsZero() {
@@ -118,13 +118,13 @@ func queueExecEvent(batch *pgx.Batch, ev *hookstream.Event) error {
 	case hookstream.EventStepStarted, hookstream.EventStepRetrying, hookstream.EventStepCompleted, hookstream.EventStepFailed:
 		var d hookstream.StepEventData
 		if err := json.Unmarshal(ev.Data, &d); err != nil || d.ExecutionID == "" {
-			return poison(fmt.Errorf("malformed data: %v", err))
+			return poison(fmt.Errorf("malformed data: %w", err))
 		}
 		queueStepEvent(batch, ev, &d)
 	case hookstream.EventExecutionCompleted, hookstream.EventExecutionFailed, hookstream.EventExecutionCancelled:
 		var d hookstream.ExecutionFinishedData
 		if err := json.Unmarshal(ev.Data, &d); err != nil || d.ExecutionID == "" {
-			return poison(fmt.Errorf("malformed data: %v", err))
+			return poison(fmt.Errorf("malformed data: %w", err))
 		}
 		status := strings.TrimPrefix(ev.Type, "execution.")
 		batch.Queue(q("ExecFinished"), d.ExecutionID, ev.TenantID, d.WorkflowID, ev.WebhookID, d.EventID, int(ev.Priority),

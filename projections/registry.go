@@ -289,9 +289,15 @@ func scanWorkflow(row pgx.Row) (hookstream.Workflow, error) {
 	return w, nil
 }
 
-func workflowArgs(w hookstream.Workflow) []any {
-	retry, _ := json.Marshal(w.Retry.WithDefaults())
-	breaker, _ := json.Marshal(w.Breaker.WithDefaults())
+func workflowArgs(w hookstream.Workflow) ([]any, error) {
+	retry, err := json.Marshal(w.Retry.WithDefaults())
+	if err != nil {
+		return nil, fmt.Errorf("encode retry: %w", err)
+	}
+	breaker, err := json.Marshal(w.Breaker.WithDefaults())
+	if err != nil {
+		return nil, fmt.Errorf("encode breaker: %w", err)
+	}
 	timeout := w.TimeoutMs
 	if timeout <= 0 {
 		timeout = hookstream.StepTimeoutMsDefault
@@ -300,7 +306,7 @@ func workflowArgs(w hookstream.Workflow) []any {
 	if steps == "" {
 		steps = "[]"
 	}
-	return []any{w.TenantID, w.ID, w.Name, steps, w.Description, string(retry), timeout, string(breaker)}
+	return []any{w.TenantID, w.ID, w.Name, steps, w.Description, string(retry), timeout, string(breaker)}, nil
 }
 
 // Create stores a workflow under a new time-ordered id. The caller has
@@ -311,7 +317,10 @@ func (s *Workflows) Create(ctx context.Context, w hookstream.Workflow) (hookstre
 		return hookstream.Workflow{}, fmt.Errorf("new workflow id: %w", err)
 	}
 	w.ID = id.String()
-	args := workflowArgs(w)
+	args, err := workflowArgs(w)
+	if err != nil {
+		return hookstream.Workflow{}, err
+	}
 	args[0], args[1] = args[1], args[0] // InsertWorkflow takes (id, tenant, ...)
 	out, err := scanWorkflow(s.pool.QueryRow(ctx, q("InsertWorkflow"), args...))
 	if err != nil {
@@ -326,7 +335,11 @@ func (s *Workflows) Update(ctx context.Context, w hookstream.Workflow) (hookstre
 	if _, err := uuid.Parse(w.ID); err != nil {
 		return hookstream.Workflow{}, fmt.Errorf("workflow %q: %w", w.ID, hookstream.ErrNotFound)
 	}
-	out, err := scanWorkflow(s.pool.QueryRow(ctx, q("UpdateWorkflow"), workflowArgs(w)...))
+	args, err := workflowArgs(w)
+	if err != nil {
+		return hookstream.Workflow{}, err
+	}
+	out, err := scanWorkflow(s.pool.QueryRow(ctx, q("UpdateWorkflow"), args...))
 	if err != nil {
 		return out, fmt.Errorf("update workflow: %w", err)
 	}

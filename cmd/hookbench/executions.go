@@ -56,7 +56,7 @@ type execRig struct {
 func newExecRig(ctx context.Context, dir string, workers int, sinkDelay time.Duration) (*execRig, error) {
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		if sinkDelay > 0 {
-			time.Sleep(sinkDelay) //nolint:forbidigo // the sink's simulated work
+			time.Sleep(sinkDelay)
 		}
 		_, _ = w.Write([]byte(`{"ok":true}`))
 	}))
@@ -83,7 +83,11 @@ func newExecRig(ctx context.Context, dir string, workers int, sinkDelay time.Dur
 		return nil, err
 	}
 	rig := &execRig{store: st, appender: b, tenant: uuid.NewString(), wfID: uuid.NewString()}
-	steps, _ := json.Marshal([]hookstream.Step{{Type: hookstream.StepHTTP, Method: http.MethodPost, URL: sink.URL + "/hook", Body: "{{json .Body}}"}})
+	steps, err := json.Marshal([]hookstream.Step{{Type: hookstream.StepHTTP, Method: http.MethodPost, URL: sink.URL + "/hook", Body: "{{json .Body}}"}})
+	if err != nil {
+		sink.Close()
+		return nil, err
+	}
 	r, err := runner.New(runner.Config{
 		Store: st, Appender: b, Workers: workers,
 		Workflows:  memWorkflows{hookstream.Workflow{ID: rig.wfID, TenantID: rig.tenant, Name: "bench", Steps: steps}},
@@ -262,7 +266,7 @@ func benchExecutions(ctx context.Context, work string, quick bool, logf func(str
 			return nil, err
 		}
 		crit = append(crit, ids...)
-		time.Sleep(100 * time.Millisecond) //nolint:forbidigo // spacing of the critical events
+		time.Sleep(100 * time.Millisecond)
 	}
 	var starts map[string]time.Duration
 	err = waitFor(ctx, 5*time.Minute, func() (bool, error) {

@@ -133,7 +133,7 @@ func TestExecutionsAPI(t *testing.T) {
 	require.EqualValues(t, 10000, okWf["timeoutMs"])
 	require.Equal(t, http.StatusCreated, s.do("POST", "/api/v1/workflows", s.Token, map[string]any{
 		"name": "failing", "steps": []any{map[string]any{"type": "http", "url": sink.URL + "/fail"}},
-		"retry": map[string]any{"maxAttempts": 2, "initialIntervalMs": 10, "maxIntervalMs": 20, "multiplier": 2},
+		"retry":   map[string]any{"maxAttempts": 2, "initialIntervalMs": 10, "maxIntervalMs": 20, "multiplier": 2},
 		"breaker": map[string]any{"failureThreshold": 100, "cooldownMs": 1000},
 	}, &failWf))
 	okID, failID := okWf["id"].(string), failWf["id"].(string)
@@ -374,4 +374,32 @@ func TestExecutionsAPI(t *testing.T) {
 	require.Empty(t, br.Breakers)
 	require.Positive(t, okHits.Load())
 	require.EqualValues(t, 6, failHits.Load(), "2 attempts x (first run, single redrive, bulk redrive)")
+}
+
+// TestExecutorSQSLeavesTriggers: with HOOKSTREAM_EXECUTOR=sqs the runner
+// does not consume workflow.triggered (another engine runs workflows), but
+// the executions read model and API still serve what is in the streams.
+func TestExecutorSQSLeavesTriggers(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, func(c *Config) { c.Executor = "sqs" })
+	var wf map[string]any
+	require.Equal(t, http.StatusCreated, s.do("POST", "/api/v1/workflows", s.Token, map[string]any{
+		"name": "external", "steps": []any{map[string]any{"type": "log", "message": "x"}},
+	}, &wf))
+	createWebhook(t, s, map[string]any{"name": "ext", "path": "exec-sqs", "authType": "none", "workflowId": wf["id"]})
+	status, _ := send(t, s, "exec-sqs", `{"id":1}`)
+	require.Equal(t, http.StatusAccepted, status)
+	var list []execSummary
+	poll(t, 60*time.Second, 50*time.Millisecond, func() bool {
+		list = s.executions(t, "workflowId="+wf["id"].(string))
+		return len(list) == 1
+	}, func() string { return "the trigger is not in the executions read model" })
+	require.Equal(t, "pending", list[0].Status)
+	var br struct {
+		Breakers []any `json:"breakers"`
+	}
+	require.Equal(t, http.StatusOK, s.do("GET", "/api/v1/breakers", s.Token, nil, &br))
+	require.Empty(t, br.Breakers)
+	info, err := s.Main.Store().JetStream().Consumer(t.Context(), "HOOKS", "runner-normal")
+	require.Error(t, err, "no runner consumer with the sqs executor: %v", info)
 }

@@ -26,7 +26,7 @@ func buildProjections(_ context.Context, m *Main) ([]handlers.Module, []Componen
 		},
 		Projections: []projections.Projection{projections.DeliveryLog{}, projections.Webhooks{}, projections.ReplayAudit{},
 			projections.Executions{}, projections.ExecutionTriggers{}},
-		Registry:    m.Registry(),
+		Registry: m.Registry(),
 	})
 	if err != nil {
 		return nil, nil, err

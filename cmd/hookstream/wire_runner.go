@@ -47,7 +47,7 @@ func buildRunner(_ context.Context, m *Main) ([]handlers.Module, []Component, er
 	if err != nil {
 		return nil, nil, err
 	}
-	mod := &handlers.ExecutionsModule{Store: store, Redriver: redriver}
+	mod := &handlers.ExecutionsModule{Store: store, Jobs: store, Redriver: redriver}
 	comps := []Component{redriver}
 	if executor != "sqs" {
 		r, err := runner.New(runner.Config{

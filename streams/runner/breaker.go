@@ -49,7 +49,7 @@ func newBreakers() *breakers { return &breakers{m: map[breakerKey]*hostBreaker{}
 func (b *breakers) get(tenant, host string, p hookstream.BreakerPolicy) *hostBreaker {
 	p = p.WithDefaults()
 	k := breakerKey{tenant, host}
-	threshold := uint32(p.FailureThreshold) //nolint:gosec // bounded by validation
+	threshold := uint32(p.FailureThreshold)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if hb, ok := b.m[k]; ok {

@@ -330,8 +330,7 @@ func (r *Runner) step(ctx context.Context, st *execState, rev *uint64) error {
 			r.failStep(st, s, err.Error(), 0, "")
 			return nil
 		}
-		out, _ := json.Marshal(map[string]string{"message": msg})
-		r.completeStep(st, s, out, 0, "")
+		r.completeStep(st, s, encodeOutput(map[string]string{"message": msg}), 0, "")
 	case hookstream.StepDelay:
 		if st.ResumeAt.IsZero() {
 			st.Attempt = 1
@@ -344,8 +343,7 @@ func (r *Runner) step(ctx context.Context, st *execState, rev *uint64) error {
 			})
 			return nil
 		}
-		out, _ := json.Marshal(map[string]int64{"delayedMs": s.Ms})
-		r.completeStep(st, s, out, 0, "")
+		r.completeStep(st, s, encodeOutput(map[string]int64{"delayedMs": s.Ms}), 0, "")
 	case hookstream.StepHTTP:
 		return r.httpStep(ctx, st, s, rev)
 	default:
@@ -417,8 +415,8 @@ func (r *Runner) httpStep(ctx context.Context, st *execState, s hookstream.Step,
 		r.failStep(st, s, err.Error(), 0, "")
 		return nil
 	}
-	u, err := url.Parse(strings.TrimSpace(target))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, ok := absoluteURL(target)
+	if !ok {
 		st.Attempt = max(st.Attempt, 1)
 		r.failStep(st, s, fmt.Sprintf("url %q is not an absolute http or https URL", target), 0, "")
 		return nil
@@ -472,7 +470,7 @@ func (r *Runner) httpStep(ctx context.Context, st *execState, s hookstream.Step,
 	case res.err == nil && res.status >= 200 && res.status < 300:
 		done(true)
 		r.metrics.attempts.WithLabelValues("success").Inc()
-		out, _ := json.Marshal(map[string]any{"statusCode": res.status, "headers": flatHeaders(res.header), "body": bodyValue(res.body)})
+		out := encodeOutput(map[string]any{"statusCode": res.status, "headers": flatHeaders(res.header), "body": bodyValue(res.body)})
 		r.completeStep(st, s, out, res.status, excerpt)
 	case !res.retryable:
 		done(true) // the destination answered (or was never dialled): not its failure
@@ -595,4 +593,23 @@ func bodyValue(b []byte) any {
 		return v
 	}
 	return string(b)
+}
+
+// encodeOutput is a step's output as JSON (outputs are built from JSON
+// values, so an encoding error is reported in the output itself).
+func encodeOutput(v any) json.RawMessage {
+	out, err := json.Marshal(v)
+	if err != nil {
+		return json.RawMessage(`{"error":"output does not encode"}`)
+	}
+	return out
+}
+
+// absoluteURL parses an http or https URL with a host.
+func absoluteURL(s string) (*url.URL, bool) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, false
+	}
+	return u, true
 }
