@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hookstream/hookstream"
+	"github.com/hookstream/hookstream/eventstore"
+	"github.com/hookstream/hookstream/streams/schema"
 )
 
 type execSummary struct {
@@ -353,6 +355,10 @@ func TestExecutionsAPI(t *testing.T) {
 		require.True(t, strings.Contains(string(raw), m), m)
 	}
 
+	// The runner's events (and redrive triggers) are valid under the latest
+	// registered version of their core type.
+	requireValidUnderLatest(t, s)
+
 	// Tenancy: another tenant sees none of it (404, not 403).
 	var outBuf bytes.Buffer
 	require.NoError(t, run(t.Context(), []string{"tenants", "create", "--name", "other", "--database-url", s.Main.Config.DatabaseURL}, &outBuf, io.Discard))
@@ -402,4 +408,45 @@ func TestExecutorSQSLeavesTriggers(t *testing.T) {
 	require.Empty(t, br.Breakers)
 	info, err := s.Main.Store().JetStream().Consumer(t.Context(), "HOOKS", "runner-normal")
 	require.Error(t, err, "no runner consumer with the sqs executor: %v", info)
+}
+
+// requireValidUnderLatest validates every EXEC event against the latest
+// registered version of its type. (workflow.triggered is the pipeline's:
+// its trigger metadata carries enrichment fields, e.g. userAgent.
+// browserVersion, that webhook.received v1's metadata schema does not
+// list; a redrive copies that trigger as it is.)
+func requireValidUnderLatest(t *testing.T, s *testServer) {
+	t.Helper()
+	validators := map[string]*schema.Validator{}
+	validator := func(name string) *schema.Validator {
+		if v, ok := validators[name]; ok {
+			return v
+		}
+		var et struct {
+			LatestVersion int `json:"latestVersion"`
+			Versions      []struct {
+				Version int             `json:"version"`
+				Schema  json.RawMessage `json:"schema"`
+			} `json:"versions"`
+		}
+		require.Equal(t, http.StatusOK, s.do("GET", "/api/v1/event-types/"+name, s.Token, nil, &et))
+		last := et.Versions[len(et.Versions)-1]
+		require.Equal(t, et.LatestVersion, last.Version)
+		v, err := schema.Compile(schema.Type{Name: name, Version: last.Version, Schema: last.Schema}, schema.Resolver(schema.Core()...))
+		require.NoError(t, err)
+		validators[name] = v
+		return v
+	}
+	seen := map[string]int{}
+	check := func(ev *hookstream.Event) error {
+		errs, err := validator(ev.Type).ValidateJSON(ev.Data)
+		require.NoError(t, err)
+		require.Empty(t, errs, "%s %s", ev.Type, ev.Data)
+		seen[ev.Type]++
+		return nil
+	}
+	require.NoError(t, s.Main.Store().Read(t.Context(), eventstore.ReadOptions{Stream: eventstore.StreamExec}, check))
+	for _, typ := range []string{"execution.started", "execution.completed", "execution.failed", "step.started", "step.completed", "step.retrying", "step.failed"} {
+		require.Positive(t, seen[typ], typ)
+	}
 }
