@@ -351,7 +351,7 @@ func TestExecutionsAPI(t *testing.T) {
 	require.NoError(t, err)
 	raw, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, m := range []string{"hookstream_runner_time_to_start_seconds", "hookstream_runner_breaker_state", "hookstream_runner_executions_total", "hookstream_runner_sla_breaches_total"} {
+	for _, m := range []string{"hookstream_runner_time_to_start_seconds", "hookstream_runner_breaker_state", "hookstream_runner_executions_total", "hookstream_runner_sla_breaches_total", "hookstream_runner_dead_letters_total 3"} {
 		require.True(t, strings.Contains(string(raw), m), m)
 	}
 

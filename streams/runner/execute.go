@@ -260,6 +260,9 @@ func (r *Runner) flush(ctx context.Context, st *execState) error {
 			r.observeStart(ctx, st, o.Time)
 		case hookstream.EventExecutionCompleted, hookstream.EventExecutionFailed, hookstream.EventExecutionCancelled:
 			r.metrics.executions.WithLabelValues(strings.TrimPrefix(o.Type, "execution.")).Inc()
+			if o.Type == hookstream.EventExecutionFailed {
+				r.metrics.dead.Inc()
+			}
 		}
 	}
 	return nil

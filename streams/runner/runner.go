@@ -275,6 +275,7 @@ type metrics struct {
 	toStart    *prometheus.HistogramVec
 	laneStarts *prometheus.CounterVec
 	attempts   *prometheus.CounterVec
+	dead       prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, b *breakers) (*metrics, error) {
@@ -295,13 +296,16 @@ func newMetrics(reg prometheus.Registerer, b *breakers) (*metrics, error) {
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hookstream_runner_http_attempts_total", Help: "HTTP step attempts by outcome.",
 		}, []string{"outcome"}),
+		dead: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hookstream_runner_dead_letters_total", Help: "Failed executions written as dead letters by this node.",
+		}),
 	}
 	for p := range 4 {
 		name := hookstream.PriorityName(hookstream.Priority(p))
 		m.breaches.WithLabelValues(name)
 		m.laneStarts.WithLabelValues(name)
 	}
-	for _, c := range []prometheus.Collector{m.executions, m.breaches, m.toStart, m.laneStarts, m.attempts, b} {
+	for _, c := range []prometheus.Collector{m.executions, m.breaches, m.toStart, m.laneStarts, m.attempts, m.dead, b} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("runner metrics: %w", err)
 		}
