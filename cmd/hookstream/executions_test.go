@@ -299,6 +299,11 @@ func TestExecutionsAPI(t *testing.T) {
 		}
 		return false
 	}, func() string { return "bulk redrive not recorded" })
+	// The bulk-redriven execution fails too: a third dead letter.
+	poll(t, 60*time.Second, 50*time.Millisecond, func() bool {
+		require.Equal(t, http.StatusOK, s.do("GET", "/api/v1/dead-letters?workflowId="+failID, s.Token, nil, &dls))
+		return len(dls.DeadLetters) == 3
+	}, func() string { return fmt.Sprintf("%d dead letters, want 3", len(dls.DeadLetters)) })
 
 	// Breakers: the sink's host, closed.
 	var br struct {
