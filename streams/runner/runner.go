@@ -148,7 +148,11 @@ func (r *Runner) fetchLane(ctx context.Context, p int, cons *eventstore.Consumer
 		if room <= 0 {
 			return
 		}
-		msgs, err := cons.Fetch(ctx, room, r.cfg.FetchWait)
+		// Every lane's consumer sees every trigger and skips the other
+		// priorities': fetch at least skipBatch at a time so that a lane
+		// crosses another lane's backlog quickly (its own triggers are all
+		// kept; the queue may briefly exceed its prefetch).
+		msgs, err := cons.Fetch(ctx, max(room, skipBatch), r.cfg.FetchWait)
 		if err != nil && len(msgs) == 0 {
 			if ctx.Err() != nil {
 				return
@@ -174,6 +178,9 @@ func (r *Runner) fetchLane(ctx context.Context, p int, cons *eventstore.Consumer
 		r.sched.push(p, keep)
 	}
 }
+
+// skipBatch is the smallest fetch of a lane (see fetchLane).
+const skipBatch = 256
 
 func clampPriority(p hookstream.Priority) hookstream.Priority {
 	return max(hookstream.PriorityLow, min(p, hookstream.PriorityCritical))
