@@ -72,6 +72,10 @@ func (m Msg) AckAsync() error { return m.raw.Ack() }
 // Nak asks for redelivery after the consumer's backoff.
 func (m Msg) Nak() error { return m.raw.Nak() }
 
+// NakWithDelay asks for redelivery after d (it counts as a delivery).
+// The server keeps the schedule: it survives a restart of this process.
+func (m Msg) NakWithDelay(d time.Duration) error { return m.raw.NakWithDelay(d) }
+
 // Term stops redelivery without acknowledging.
 func (m Msg) Term() error { return m.raw.Term() }
 

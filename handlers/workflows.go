@@ -12,26 +12,30 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hookstream/hookstream"
+	"github.com/hookstream/hookstream/streams/runner"
 )
 
 // Limits of workflows.
 const (
-	WorkflowNameMax     = 200
-	WorkflowStepsMax    = 100
-	WorkflowListDefault = 50
-	WorkflowListMax     = 500
+	WorkflowNameMax        = 200
+	WorkflowDescriptionMax = 2000
+	WorkflowListDefault    = 50
+	WorkflowListMax        = 500
 )
 
-// WorkflowStore stores workflows. Get returns hookstream.ErrNotFound for
-// an unknown, malformed or foreign id.
+// WorkflowStore stores workflows. Get, Update and Delete return
+// hookstream.ErrNotFound for an unknown, malformed or foreign id.
 type WorkflowStore interface {
-	Create(ctx context.Context, tenantID, name string, steps json.RawMessage) (hookstream.Workflow, error)
+	Create(ctx context.Context, w hookstream.Workflow) (hookstream.Workflow, error)
+	Update(ctx context.Context, w hookstream.Workflow) (hookstream.Workflow, error)
+	Delete(ctx context.Context, tenantID, id string) error
 	Get(ctx context.Context, tenantID, id string) (hookstream.Workflow, error)
 	List(ctx context.Context, tenantID, cursor string, limit int) ([]hookstream.Workflow, string, error)
 }
 
-// Workflows is the Module of /api/v1/workflows (SPEC §6, minimal: nothing
-// executes them yet). Every role reads, admins create.
+// Workflows is the Module of /api/v1/workflows (SPEC §6): every role
+// reads, admins write. Every step is validated and its templates parsed
+// at save time, so a broken workflow is a 422 naming the field.
 type Workflows struct {
 	store WorkflowStore
 }
@@ -44,6 +48,8 @@ func (m *Workflows) Register(r *Routes) {
 	r.API.GET("/workflows", m.list)
 	r.API.POST("/workflows", m.create, RequireRole(hookstream.RoleAdmin))
 	r.API.GET("/workflows/:id", m.get)
+	r.API.PUT("/workflows/:id", m.update, RequireRole(hookstream.RoleAdmin))
+	r.API.DELETE("/workflows/:id", m.remove, RequireRole(hookstream.RoleAdmin))
 }
 
 func (m *Workflows) list(c echo.Context) error {
@@ -79,12 +85,55 @@ func (m *Workflows) get(c echo.Context) error {
 }
 
 func (m *Workflows) create(c echo.Context) error {
+	w, err := bindWorkflow(c)
+	if err != nil {
+		return err
+	}
+	w.TenantID = PrincipalOf(c).TenantID
+	out, err := m.store.Create(c.Request().Context(), w)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+func (m *Workflows) update(c echo.Context) error {
+	ctx := c.Request().Context()
+	tenant := PrincipalOf(c).TenantID
+	if _, err := m.store.Get(ctx, tenant, c.Param("id")); err != nil {
+		return err
+	}
+	w, err := bindWorkflow(c)
+	if err != nil {
+		return err
+	}
+	w.TenantID, w.ID = tenant, c.Param("id")
+	out, err := m.store.Update(ctx, w)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (m *Workflows) remove(c echo.Context) error {
+	if err := m.store.Delete(c.Request().Context(), PrincipalOf(c).TenantID, c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// bindWorkflow reads and validates a workflow request body.
+func bindWorkflow(c echo.Context) (hookstream.Workflow, error) {
 	var req struct {
-		Name  string          `json:"name"`
-		Steps json.RawMessage `json:"steps"`
+		Name        string                    `json:"name"`
+		Description string                    `json:"description"`
+		Steps       json.RawMessage           `json:"steps"`
+		Retry       *hookstream.RetryPolicy   `json:"retry"`
+		TimeoutMs   int                       `json:"timeoutMs"`
+		Breaker     *hookstream.BreakerPolicy `json:"breaker"`
 	}
 	if err := Bind(c, &req); err != nil {
-		return err
+		return hookstream.Workflow{}, err
 	}
 	req.Name = strings.TrimSpace(req.Name)
 	var fields []hookstream.FieldError
@@ -94,45 +143,29 @@ func (m *Workflows) create(c echo.Context) error {
 	case utf8.RuneCountInString(req.Name) > WorkflowNameMax:
 		fields = append(fields, hookstream.FieldError{Field: "name", Message: fmt.Sprintf("at most %d characters", WorkflowNameMax)})
 	}
-	steps, stepFields := validateSteps(req.Steps)
+	if utf8.RuneCountInString(req.Description) > WorkflowDescriptionMax {
+		fields = append(fields, hookstream.FieldError{Field: "description", Message: fmt.Sprintf("at most %d characters", WorkflowDescriptionMax)})
+	}
+	steps, stepFields := runner.ParseSteps(req.Steps)
 	fields = append(fields, stepFields...)
+	var retry hookstream.RetryPolicy
+	if req.Retry != nil {
+		retry = *req.Retry
+	}
+	var breaker hookstream.BreakerPolicy
+	if req.Breaker != nil {
+		breaker = *req.Breaker
+	}
+	fields = append(fields, runner.ValidateSettings(retry, req.TimeoutMs, breaker)...)
 	if len(fields) > 0 {
-		return hookstream.Invalid(hookstream.EUNPROCESSABLE, "invalid workflow", fields...)
+		return hookstream.Workflow{}, hookstream.Invalid(hookstream.EUNPROCESSABLE, "invalid workflow", fields...)
 	}
-	w, err := m.store.Create(c.Request().Context(), PrincipalOf(c).TenantID, req.Name, steps)
+	raw, err := json.Marshal(steps)
 	if err != nil {
-		return err
+		return hookstream.Workflow{}, fmt.Errorf("encode steps: %w", err)
 	}
-	return c.JSON(http.StatusCreated, w)
-}
-
-// validateSteps checks that raw is a JSON array of objects, each with a
-// "type" among http, delay and log. Missing steps are an empty array.
-func validateSteps(raw json.RawMessage) (json.RawMessage, []hookstream.FieldError) {
-	if emptyJSON(raw) {
-		return json.RawMessage("[]"), nil
-	}
-	var steps []json.RawMessage
-	if err := json.Unmarshal(raw, &steps); err != nil {
-		return nil, []hookstream.FieldError{{Field: "steps", Message: "must be a JSON array of step objects"}}
-	}
-	if len(steps) > WorkflowStepsMax {
-		return nil, []hookstream.FieldError{{Field: "steps", Message: fmt.Sprintf("at most %d steps", WorkflowStepsMax)}}
-	}
-	var fields []hookstream.FieldError
-	for i, s := range steps {
-		var step map[string]any
-		if err := json.Unmarshal(s, &step); err != nil || step == nil {
-			fields = append(fields, hookstream.FieldError{Field: fmt.Sprintf("steps[%d]", i), Message: "must be an object"})
-			continue
-		}
-		switch t, _ := step["type"].(string); t {
-		case hookstream.StepHTTP, hookstream.StepDelay, hookstream.StepLog:
-		case "":
-			fields = append(fields, hookstream.FieldError{Field: fmt.Sprintf("steps[%d].type", i), Message: "required: http, delay or log"})
-		default:
-			fields = append(fields, hookstream.FieldError{Field: fmt.Sprintf("steps[%d].type", i), Message: fmt.Sprintf("unknown step type %q: want http, delay or log", t)})
-		}
-	}
-	return raw, fields
+	return hookstream.Workflow{
+		Name: req.Name, Description: req.Description, Steps: raw,
+		Retry: retry.WithDefaults(), TimeoutMs: req.TimeoutMs, Breaker: breaker.WithDefaults(),
+	}, nil
 }

@@ -267,22 +267,98 @@ func NewWorkflows(pool *pgxpool.Pool) *Workflows { return &Workflows{pool: pool}
 
 func scanWorkflow(row pgx.Row) (hookstream.Workflow, error) {
 	var w hookstream.Workflow
-	err := row.Scan(&w.ID, &w.TenantID, &w.Name, &w.Steps, &w.CreatedAt, &w.UpdatedAt)
-	return w, translate(err)
+	var retry, breaker []byte
+	var timeout *int
+	err := row.Scan(&w.ID, &w.TenantID, &w.Name, &w.Steps, &w.CreatedAt, &w.UpdatedAt, &w.Description, &retry, &timeout, &breaker)
+	if err != nil {
+		return w, translate(err)
+	}
+	if len(retry) > 0 {
+		_ = json.Unmarshal(retry, &w.Retry)
+	}
+	if len(breaker) > 0 {
+		_ = json.Unmarshal(breaker, &w.Breaker)
+	}
+	if timeout != nil {
+		w.TimeoutMs = *timeout
+	}
+	w.Retry, w.Breaker = w.Retry.WithDefaults(), w.Breaker.WithDefaults()
+	if w.TimeoutMs <= 0 {
+		w.TimeoutMs = hookstream.StepTimeoutMsDefault
+	}
+	return w, nil
+}
+
+func workflowArgs(w hookstream.Workflow) ([]any, error) {
+	retry, err := json.Marshal(w.Retry.WithDefaults())
+	if err != nil {
+		return nil, fmt.Errorf("encode retry: %w", err)
+	}
+	breaker, err := json.Marshal(w.Breaker.WithDefaults())
+	if err != nil {
+		return nil, fmt.Errorf("encode breaker: %w", err)
+	}
+	timeout := w.TimeoutMs
+	if timeout <= 0 {
+		timeout = hookstream.StepTimeoutMsDefault
+	}
+	steps := string(w.Steps)
+	if steps == "" {
+		steps = "[]"
+	}
+	return []any{w.TenantID, w.ID, w.Name, steps, w.Description, string(retry), timeout, string(breaker)}, nil
 }
 
 // Create stores a workflow under a new time-ordered id. The caller has
-// validated name and steps.
-func (s *Workflows) Create(ctx context.Context, tenantID, name string, steps json.RawMessage) (hookstream.Workflow, error) {
+// validated it.
+func (s *Workflows) Create(ctx context.Context, w hookstream.Workflow) (hookstream.Workflow, error) {
 	id, err := uuid.NewV7()
 	if err != nil {
 		return hookstream.Workflow{}, fmt.Errorf("new workflow id: %w", err)
 	}
-	w, err := scanWorkflow(s.pool.QueryRow(ctx, q("InsertWorkflow"), id.String(), tenantID, name, string(steps)))
+	w.ID = id.String()
+	args, err := workflowArgs(w)
 	if err != nil {
-		return w, fmt.Errorf("create workflow: %w", err)
+		return hookstream.Workflow{}, err
 	}
-	return w, nil
+	args[0], args[1] = args[1], args[0] // InsertWorkflow takes (id, tenant, ...)
+	out, err := scanWorkflow(s.pool.QueryRow(ctx, q("InsertWorkflow"), args...))
+	if err != nil {
+		return out, fmt.Errorf("create workflow: %w", err)
+	}
+	return out, nil
+}
+
+// Update replaces a workflow's name, steps and settings. Errors:
+// hookstream.ErrNotFound for an unknown or foreign id.
+func (s *Workflows) Update(ctx context.Context, w hookstream.Workflow) (hookstream.Workflow, error) {
+	if _, err := uuid.Parse(w.ID); err != nil {
+		return hookstream.Workflow{}, fmt.Errorf("workflow %q: %w", w.ID, hookstream.ErrNotFound)
+	}
+	args, err := workflowArgs(w)
+	if err != nil {
+		return hookstream.Workflow{}, err
+	}
+	out, err := scanWorkflow(s.pool.QueryRow(ctx, q("UpdateWorkflow"), args...))
+	if err != nil {
+		return out, fmt.Errorf("update workflow: %w", err)
+	}
+	return out, nil
+}
+
+// Delete removes a workflow. Errors: hookstream.ErrNotFound.
+func (s *Workflows) Delete(ctx context.Context, tenantID, id string) error {
+	if _, err := uuid.Parse(id); err != nil {
+		return fmt.Errorf("workflow %q: %w", id, hookstream.ErrNotFound)
+	}
+	tag, err := s.pool.Exec(ctx, q("DeleteWorkflow"), tenantID, id)
+	if err != nil {
+		return fmt.Errorf("delete workflow: %w", translate(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("workflow %q: %w", id, hookstream.ErrNotFound)
+	}
+	return nil
 }
 
 // Get returns one of the tenant's workflows; an unknown, malformed or

@@ -51,6 +51,7 @@ type options struct {
 	Keep        bool
 	SkipLimits  bool
 	SkipGoBench bool
+	Executions  bool // --executions: only the executions benchmark (executions.go)
 	BenchTime   string
 	BenchTO     time.Duration
 
@@ -82,6 +83,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temp dir (server logs, data) after the run")
 	fs.BoolVar(&o.SkipLimits, "skip-limits", false, "skip the Echo and JetStream limit runs")
 	fs.BoolVar(&o.SkipGoBench, "skip-gobench", false, "skip the other packages' Go benchmarks")
+	fs.BoolVar(&o.Executions, "executions", false, "run only the executions benchmark (streams/runner: executions/s, critical time to start behind a backlog, lane shares)")
 	fs.StringVar(&o.BenchTime, "benchtime", "", "go test -benchtime (default 1s, quick 100ms)")
 	fs.DurationVar(&o.BenchTO, "gobench-timeout", 0, "timeout per package's benchmarks (default 8m, quick 90s)")
 	fs.StringVar(&o.Target, "target", "", "drive an existing server at this base URL instead of starting one (needs --token)")
@@ -148,6 +150,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	b := &bench{o: o, stderr: stderr, start: time.Now()}
+	if o.Executions {
+		return b.runExecutions(ctx, stdout)
+	}
 	rep, err := b.run(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "hookbench:", err)

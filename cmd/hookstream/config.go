@@ -45,8 +45,11 @@ type Config struct {
 	SQSQueueURL        string
 	SQSQueueURLs       [4]string
 	SQSInboundQueueURL string
-	EventMode          string // HOOKSTREAM_EVENT_MODE (perf): binary or structured
-	IngestDecide       string // HOOKSTREAM_INGEST_DECIDE (perf): on or off
+	EventMode          string        // HOOKSTREAM_EVENT_MODE (perf): binary or structured
+	IngestDecide       string        // HOOKSTREAM_INGEST_DECIDE (perf): on or off
+	RunnerWorkers      int           // HOOKSTREAM_RUNNER_WORKERS, default 64
+	RunnerAckWait      time.Duration // HOOKSTREAM_RUNNER_ACK_WAIT, default 15s
+	OutboundAllowCIDRs string        // HOOKSTREAM_OUTBOUND_ALLOW_CIDRS, default empty
 }
 
 type option struct {
@@ -102,6 +105,17 @@ var options = []option{
 	{"sqs-queue-url-p2", "HOOKSTREAM_SQS_QUEUE_URL_P2", "", "SQS queue of priority 2 (high) triggers", str(func(c *Config) *string { return &c.SQSQueueURLs[2] })},
 	{"sqs-queue-url-p3", "HOOKSTREAM_SQS_QUEUE_URL_P3", "", "SQS queue of priority 3 (critical) triggers", str(func(c *Config) *string { return &c.SQSQueueURLs[3] })},
 	{"sqs-inbound-queue-url", "HOOKSTREAM_SQS_INBOUND_QUEUE_URL", "", "SQS queue long-polled for execution/step events and external CloudEvents (any executor)", str(func(c *Config) *string { return &c.SQSInboundQueueURL })},
+	{"runner-workers", "HOOKSTREAM_RUNNER_WORKERS", "64", "runner worker pool shared by the priority lanes (8:4:2:1)", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		c.RunnerWorkers = n
+		return err
+	}},
+	{"runner-ack-wait", "HOOKSTREAM_RUNNER_ACK_WAIT", "15s", "how long a crashed node's executions wait before another worker resumes them", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		c.RunnerAckWait = d
+		return err
+	}},
+	{"outbound-allow-cidrs", "HOOKSTREAM_OUTBOUND_ALLOW_CIDRS", "", "comma-separated CIDRs workflow http steps may reach although private/loopback/link-local (e.g. on-prem 10.20.0.0/16)", str(func(c *Config) *string { return &c.OutboundAllowCIDRs })},
 	{"group-commit", "HOOKSTREAM_GROUP_COMMIT", "on", "group concurrent ingest appends into atomic batches (one fsync for many): on or off", str(func(c *Config) *string { return &c.GroupCommit })},
 	{"event-mode", "HOOKSTREAM_EVENT_MODE", "binary", "CloudEvents content mode of appended events: binary (attributes in ce- headers, data as payload) or structured (one JSON object); both are always readable", str(func(c *Config) *string { return &c.EventMode })},
 	{"ingest-decide", "HOOKSTREAM_INGEST_DECIDE", "on", "ingest records processed/filtered on webhook.received when the webhook triggers no workflow (one message per delivery); off leaves every decision to the pipeline", str(func(c *Config) *string { return &c.IngestDecide })},

@@ -142,21 +142,21 @@ func TestWorkflowsAPI(t *testing.T) {
 	for _, f := range p.Errors {
 		fields[f.Field] = true
 	}
-	require.Equal(t, map[string]bool{"name": true, "steps[1].type": true, "steps[2]": true}, fields)
+	require.Equal(t, map[string]bool{"name": true, "steps[0].url": true, "steps[1].type": true, "steps[2]": true}, fields)
 	require.Equal(t, http.StatusUnprocessableEntity, s.do("POST", "/api/v1/workflows", s.Token, map[string]any{"name": "x", "steps": map[string]any{}}, nil))
 
 	var ids []string
 	for _, name := range []string{"a", "b", "c"} {
 		var w hookstream.Workflow
 		require.Equal(t, http.StatusCreated, s.do("POST", "/api/v1/workflows", s.Token, map[string]any{
-			"name": name, "steps": []any{map[string]any{"type": "log", "message": "hi"}, map[string]any{"type": "delay", "seconds": 1}},
+			"name": name, "steps": []any{map[string]any{"type": "log", "message": "hi"}, map[string]any{"type": "delay", "ms": 1000}},
 		}, &w))
 		require.Equal(t, name, w.Name)
 		ids = append(ids, w.ID)
 	}
 	var got hookstream.Workflow
 	require.Equal(t, http.StatusOK, s.do("GET", "/api/v1/workflows/"+ids[0], s.Token, nil, &got))
-	require.JSONEq(t, `[{"type":"log","message":"hi"},{"type":"delay","seconds":1}]`, string(got.Steps))
+	require.JSONEq(t, `[{"type":"log","message":"hi"},{"type":"delay","ms":1000}]`, string(got.Steps))
 	var page struct {
 		Workflows  []hookstream.Workflow
 		NextCursor *string
@@ -234,7 +234,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 	s := startServer(t, nil)
 	var wf hookstream.Workflow
 	require.Equal(t, http.StatusCreated, s.do("POST", "/api/v1/workflows", s.Token, map[string]any{
-		"name": "orders", "steps": []any{map[string]any{"type": "log"}},
+		"name": "orders", "steps": []any{map[string]any{"type": "log", "message": "order {{.Body.total}}"}},
 	}, &wf))
 	require.Equal(t, http.StatusCreated, s.do("POST", "/api/v1/event-types", s.Token, map[string]any{
 		"name":   "order.created",

@@ -67,7 +67,7 @@ func TestSQSBridgeEndToEnd(t *testing.T) {
 	})
 	var wf hookstream.Workflow
 	require.Equal(t, http.StatusCreated, s.do("POST", "/api/v1/workflows", s.Token, map[string]any{
-		"name": "sqs", "steps": []any{map[string]any{"type": "log"}},
+		"name": "sqs", "steps": []any{map[string]any{"type": "log", "message": "sent to SQS"}},
 	}, &wf))
 	var tenantID string
 	hooks := map[int]string{}
@@ -231,7 +231,7 @@ func TestSQSBridgeKillRestart(t *testing.T) {
 	srv.start()
 	api := &testServer{t: t, URL: srv.url, Token: token}
 	var wf hookstream.Workflow
-	require.Equal(t, http.StatusCreated, api.do("POST", "/api/v1/workflows", token, map[string]any{"name": "k", "steps": []any{map[string]any{"type": "log"}}}, &wf))
+	require.Equal(t, http.StatusCreated, api.do("POST", "/api/v1/workflows", token, map[string]any{"name": "k", "steps": []any{map[string]any{"type": "log", "message": "sent to SQS"}}}, &wf))
 	var tenantID string
 	for i := range 3 {
 		wh := createWebhook(t, api, map[string]any{"name": "k" + strconv.Itoa(i), "path": "kill-" + strconv.Itoa(i), "authType": "none", "workflowId": wf.ID})

@@ -24,8 +24,9 @@ func buildProjections(_ context.Context, m *Main) ([]handlers.Module, []Componen
 			Logger:        m.Logger(),
 			WaitReadyFunc: m.WaitPostgres,
 		},
-		Projections: []projections.Projection{projections.DeliveryLog{}, projections.Webhooks{}, projections.ReplayAudit{}},
-		Registry:    m.Registry(),
+		Projections: []projections.Projection{projections.DeliveryLog{}, projections.Webhooks{}, projections.ReplayAudit{},
+			projections.Executions{}, projections.ExecutionTriggers{}},
+		Registry: m.Registry(),
 	})
 	if err != nil {
 		return nil, nil, err

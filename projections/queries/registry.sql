@@ -79,17 +79,27 @@ ORDER BY created_at DESC, id DESC
 LIMIT $3;
 
 -- name: InsertWorkflow
-INSERT INTO workflows (id, tenant_id, name, steps) VALUES ($1, $2, $3, $4)
-RETURNING id::text, tenant_id::text, name, steps, created_at, updated_at;
+INSERT INTO workflows (id, tenant_id, name, steps, description, retry, timeout_ms, breaker)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id::text, tenant_id::text, name, steps, created_at, updated_at, description, retry, timeout_ms, breaker;
+
+-- name: UpdateWorkflow
+UPDATE workflows SET name = $3, steps = $4, description = $5, retry = $6, timeout_ms = $7, breaker = $8,
+    updated_at = now()
+WHERE tenant_id = $1 AND id = $2
+RETURNING id::text, tenant_id::text, name, steps, created_at, updated_at, description, retry, timeout_ms, breaker;
+
+-- name: DeleteWorkflow
+DELETE FROM workflows WHERE tenant_id = $1 AND id = $2;
 
 -- name: GetWorkflow
-SELECT id::text, tenant_id::text, name, steps, created_at, updated_at
+SELECT id::text, tenant_id::text, name, steps, created_at, updated_at, description, retry, timeout_ms, breaker
 FROM workflows WHERE tenant_id = $1 AND id = $2;
 
 -- name: ListWorkflows
 -- Keyset pagination on id (UUIDv7, time-ordered), newest first; $2 is the
 -- cursor (the last id of the previous page) or NULL.
-SELECT id::text, tenant_id::text, name, steps, created_at, updated_at
+SELECT id::text, tenant_id::text, name, steps, created_at, updated_at, description, retry, timeout_ms, breaker
 FROM workflows
 WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id < $2::uuid)
 ORDER BY id DESC
