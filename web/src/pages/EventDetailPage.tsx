@@ -9,12 +9,26 @@ import { JsonView } from '../components/JsonView';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ReplayChain } from '../components/events/ReplayChain';
 import { ReplayActions } from '../components/events/ReplayActions';
+import { useCan } from '../lib/role';
+import { usePageTitle } from '../lib/title';
+import type { EventDetail } from '../api/events';
+
+/** The Content-Type header when the delivery log has none (rejected deliveries). */
+export function contentTypeOf(e: Pick<EventDetail, 'contentType' | 'headers'>): string {
+  if (e.contentType) return e.contentType;
+  for (const [name, values] of Object.entries(e.headers ?? {})) {
+    if (name.toLowerCase() === 'content-type') return (Array.isArray(values) ? values[0] : String(values)) ?? '';
+  }
+  return '';
+}
 
 export function EventDetailPage() {
   const { id = '' } = useParams();
   // Re-read every 5 s so new replays and the processing outcome show up.
   const event = useQuery({ queryKey: keys.event(id), queryFn: () => eventAPI.get(id), refetchInterval: 5000 });
   const webhooks = useAllWebhooks();
+  const canReplay = useCan('analyst');
+  usePageTitle(`Event ${id}`);
   if (event.error) return <ErrorMessage error={event.error} />;
   if (event.isPending) return <p>Loading…</p>;
   const e = event.data;
@@ -42,7 +56,7 @@ export function EventDetailPage() {
           <dt>Method</dt>
           <dd>{e.method}</dd>
           <dt>Content type</dt>
-          <dd>{e.contentType || '—'}</dd>
+          <dd>{contentTypeOf(e) || '—'}</dd>
           <dt>Delivery id</dt>
           <dd className="mono">{e.deliveryId || '—'}</dd>
           <dt>Duplicates</dt>
@@ -91,7 +105,7 @@ export function EventDetailPage() {
         <h2 id="chain-heading">Replay chain</h2>
         <ReplayChain event={e} />
       </section>
-      <ReplayActions key={e.id} event={e} />
+      <ReplayActions key={e.id} event={e} webhook={webhook} canReplay={canReplay} />
     </section>
   );
 }

@@ -9,6 +9,8 @@ import { DataTable } from '../components/DataTable';
 import { StatusBadge } from '../components/StatusBadge';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { BatchReplayPanel } from '../components/events/BatchReplayPanel';
+import { usePageTitle } from '../lib/title';
+import { useCan } from '../lib/role';
 
 const FILTER_KEYS = ['webhookId', 'workflowId', 'status', 'from', 'to', 'q', 'path'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
@@ -34,6 +36,8 @@ function toFilters(d: Draft): EventFilters {
 }
 
 export function EventsPage() {
+  usePageTitle('Event history');
+  const canReplay = useCan('analyst');
   const [params, setParams] = useSearchParams();
   const applied = useMemo(() => {
     const d = {} as Draft;
@@ -246,6 +250,7 @@ export function EventsPage() {
           Load more
         </button>
       )}
+      {canReplay && (
       <BatchReplayPanel
         selectedIds={selectedIds}
         filter={{
@@ -255,6 +260,7 @@ export function EventsPage() {
           ...(filters.to ? { to: filters.to } : {}),
         }}
       />
+      )}
     </section>
   );
 }

@@ -11,9 +11,11 @@ import { JsonEditor, jsonError } from '../components/JsonEditor';
 import { HeadersEditor, headerRow, headersToRows, rowsToHeaders, type HeaderRow } from '../components/HeadersEditor';
 import { TestResponseView } from '../components/TestResponseView';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { usePageTitle } from '../lib/title';
 
 export function TestConsolePage() {
   const { id = '' } = useParams();
+  usePageTitle('Test console');
   const webhook = useQuery({ queryKey: keys.webhook(id), queryFn: () => webhookAPI.get(id) });
   if (webhook.error) return <ErrorMessage error={webhook.error} />;
   if (webhook.isPending) return <p>Loading…</p>;

@@ -8,9 +8,14 @@ import {
   emptyModel,
   inputFromModel,
   modelFromWebhook,
-  validateModel,
+  validateFields,
+  type FieldProblem,
   type WebhookFormModel,
 } from '../lib/webhookForm';
+import { ApiError } from '../api/client';
+import { FieldError, FieldErrorsProvider, type FieldErrors } from '../components/FieldError';
+import { useCan } from '../lib/role';
+import { usePageTitle } from '../lib/title';
 import { formatDate, formatPercent } from '../lib/format';
 import { AuthFields } from '../components/webhook/AuthFields';
 import { MetadataRulesEditor } from '../components/webhook/MetadataRulesEditor';
@@ -31,6 +36,7 @@ export function WebhookEditPage() {
   const creating = id === undefined;
   const webhook = useQuery({ queryKey: keys.webhook(id ?? ''), queryFn: () => webhookAPI.get(id ?? ''), enabled: !creating });
   const location = useLocation();
+  usePageTitle(creating ? 'New webhook' : webhook.data ? `Webhook ${webhook.data.name || webhook.data.path}` : 'Webhook');
 
   if (creating) return <WebhookForm key="new" />;
   if (webhook.isPending) return <p>Loading…</p>;
@@ -43,7 +49,8 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
   const navigate = useNavigate();
   const qc = useQueryClient();
   const [m, setM] = useState<WebhookFormModel>(() => (webhook ? modelFromWebhook(webhook) : emptyModel()));
-  const [problems, setProblems] = useState<string[]>([]);
+  const [problems, setProblems] = useState<FieldProblem[]>([]);
+  const isAdmin = useCan('admin');
   const [saved, setSaved] = useState(false);
   const workflows = useWorkflows();
   const eventTypes = useEventTypes();
@@ -52,6 +59,13 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
     setM((old) => ({ ...old, [key]: value }));
   };
 
+  const nameProps = useFieldPropsFrom(problems, 'name');
+  const pathProps = useFieldPropsFrom(problems, 'path');
+  const perSecondProps = useFieldPropsFrom(problems, 'rateLimit.perSecond');
+  const burstProps = useFieldPropsFrom(problems, 'rateLimit.burst');
+  const maxBodyProps = useFieldPropsFrom(problems, 'maxBodyBytes');
+  const depthProps = useFieldPropsFrom(problems, 'maxJsonDepth');
+  const versionProps = useFieldPropsFrom(problems, 'eventTypeVersion');
   const save = useMutation({
     mutationFn: async (model: WebhookFormModel) => {
       const input = inputFromModel(model);
@@ -73,10 +87,16 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const p = validateModel(m, creating);
+    const p = validateFields(m, creating);
     setProblems(p);
     if (p.length === 0) save.mutate(m);
   };
+
+  const fieldErrors: FieldErrors = {};
+  const serverErrors = save.error instanceof ApiError ? save.error.errors : [];
+  for (const e of serverErrors) if (e.field && !(e.field in fieldErrors)) fieldErrors[e.field] = e.message;
+  for (const p of problems) if (!(p.field in fieldErrors)) fieldErrors[p.field] = p.message;
+  const errorCount = Object.keys(fieldErrors).length;
 
   const title = creating ? 'New webhook' : `Webhook ${webhook.name || webhook.path}`;
   return (
@@ -100,15 +120,19 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
           </div>
         </div>
       )}
-      {webhook && webhook.authType === 'signature' && <SecretPanel webhook={webhook} createdSecret={createdSecret} />}
+      {webhook && webhook.authType === 'signature' && isAdmin && <SecretPanel webhook={webhook} createdSecret={createdSecret} />}
 
+      <FieldErrorsProvider errors={fieldErrors}>
       <form onSubmit={submit} noValidate aria-label={creating ? 'Create webhook' : 'Edit webhook'}>
+        {!isAdmin && !creating && <p className="notice">Your token can read this webhook; only an admin token can change it.</p>}
+        <fieldset className="plain" disabled={!isAdmin}>
         <fieldset>
           <legend>General</legend>
           <div className="grid">
             <label>
               Name
-              <input value={m.name} required onChange={(e) => set('name', e.target.value)} />
+              <input value={m.name} required {...nameProps} onChange={(e) => set('name', e.target.value)} />
+              <FieldError field="name" />
             </label>
             <label>
               Path
@@ -116,9 +140,11 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
                 value={m.path}
                 required
                 pattern="[a-z0-9][a-z0-9._\-]{0,127}"
-                aria-describedby="path-hint"
+                aria-describedby={pathProps['aria-describedby'] ? `${pathProps['aria-describedby']} path-hint` : 'path-hint'}
+                aria-invalid={pathProps['aria-invalid']}
                 onChange={(e) => set('path', e.target.value)}
               />
+              <FieldError field="path" />
             </label>
             <label>
               Workflow
@@ -167,6 +193,7 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
                 {method}
               </label>
             ))}
+            <FieldError field="methods" />
           </fieldset>
         </fieldset>
 
@@ -183,21 +210,25 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
               <>
                 <label>
                   Requests per second
-                  <input type="number" min={0} step="any" value={m.perSecond} onChange={(e) => set('perSecond', e.target.value)} />
+                  <input type="number" min={0} step="any" value={m.perSecond} {...perSecondProps} onChange={(e) => set('perSecond', e.target.value)} />
+                  <FieldError field="rateLimit.perSecond" />
                 </label>
                 <label>
                   Burst
-                  <input type="number" min={1} value={m.burst} onChange={(e) => set('burst', e.target.value)} />
+                  <input type="number" min={1} value={m.burst} {...burstProps} onChange={(e) => set('burst', e.target.value)} />
+                  <FieldError field="rateLimit.burst" />
                 </label>
               </>
             )}
             <label>
               Max body bytes
-              <input type="number" min={1} max={8388608} placeholder="1048576 (default)" value={m.maxBodyBytes} onChange={(e) => set('maxBodyBytes', e.target.value)} />
+              <input type="number" min={1} max={8388608} placeholder="1048576 (default)" value={m.maxBodyBytes} {...maxBodyProps} onChange={(e) => set('maxBodyBytes', e.target.value)} />
+              <FieldError field="maxBodyBytes" />
             </label>
             <label>
               Max JSON depth
-              <input type="number" min={1} placeholder="64 (default)" value={m.maxJsonDepth} onChange={(e) => set('maxJsonDepth', e.target.value)} />
+              <input type="number" min={1} placeholder="64 (default)" value={m.maxJsonDepth} {...depthProps} onChange={(e) => set('maxJsonDepth', e.target.value)} />
+              <FieldError field="maxJsonDepth" />
             </label>
             <label>
               Content types
@@ -228,10 +259,12 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
                 ))}
                 {m.eventType && !eventTypes.data?.eventTypes.some((t) => t.name === m.eventType) && <option value={m.eventType}>{m.eventType}</option>}
               </select>
+              <FieldError field="eventType" />
             </label>
             <label>
               Event type version
-              <input type="number" min={1} placeholder="latest" value={m.eventTypeVersion} onChange={(e) => set('eventTypeVersion', e.target.value)} />
+              <input type="number" min={1} placeholder="latest" value={m.eventTypeVersion} {...versionProps} onChange={(e) => set('eventTypeVersion', e.target.value)} />
+              <FieldError field="eventTypeVersion" />
             </label>
             <label>
               Schema mode
@@ -255,20 +288,19 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
           <p className="hint">Matching body fields show as "***" in the dashboard, API and exports; workflows and replays get the real payload.</p>
         </fieldset>
 
-        {problems.length > 0 && (
-          <div role="alert" className="error-box">
-            <ul>
-              {problems.map((p) => (
-                <li key={p}>{p}</li>
-              ))}
-            </ul>
+        </fieldset>
+        {errorCount > 0 && (
+          <div role="alert" className="error-box form-summary">
+            {errorCount === 1 ? 'One field needs attention' : `${errorCount} fields need attention`}: {Object.values(fieldErrors).join(' ')}
           </div>
         )}
-        <ErrorMessage error={save.error} prefix="Could not save" />
+        {save.error && !(save.error instanceof ApiError && serverErrors.some((e) => e.field)) && <ErrorMessage error={save.error} prefix="Could not save" />}
         <div className="actions">
-          <button type="submit" className="primary" disabled={save.isPending}>
-            {creating ? 'Create webhook' : 'Save changes'}
-          </button>
+          {isAdmin && (
+            <button type="submit" className="primary" disabled={save.isPending}>
+              {creating ? 'Create webhook' : 'Save changes'}
+            </button>
+          )}
           {saved && (
             <span role="status" className="ok-text">
               Saved.
@@ -276,6 +308,14 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
           )}
         </div>
       </form>
+      </FieldErrorsProvider>
     </section>
   );
+}
+
+const errId = (field: string) => `err-${field.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
+
+/** aria props for an input of this form (outside the provider, so read the client problems). */
+function useFieldPropsFrom(problems: FieldProblem[], field: string): { 'aria-invalid'?: true; 'aria-describedby'?: string } {
+  return problems.some((p) => p.field === field) ? { 'aria-invalid': true, 'aria-describedby': errId(field) } : {};
 }

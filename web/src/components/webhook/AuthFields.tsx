@@ -1,5 +1,6 @@
 import { AUTH_TYPE_LABELS, SIGNATURE_SCHEMES, type AuthType, type HmacConfig, type SignatureScheme } from '../../api/webhooks';
 import type { WebhookFormModel } from '../../lib/webhookForm';
+import { FieldError, useFieldProps } from '../FieldError';
 
 interface Props {
   m: WebhookFormModel;
@@ -18,6 +19,12 @@ const SCHEME_HELP: Record<SignatureScheme, string> = {
 
 function HmacFields({ hmac, onChange }: { hmac: HmacConfig; onChange: (h: HmacConfig) => void }) {
   const up = <K extends keyof HmacConfig>(k: K, v: HmacConfig[K]) => onChange({ ...hmac, [k]: v });
+  const headerProps = useFieldProps('hmac.header');
+  const contentProps = useFieldProps('hmac.signedContent');
+  const idProps = useFieldProps('hmac.idHeader');
+  const tsProps = useFieldProps('hmac.timestampHeader');
+  const tolProps = useFieldProps('hmac.toleranceSeconds');
+  const hasTimestamp = hmac.timestampHeader.trim() !== '';
   return (
     <fieldset>
       <legend>HMAC settings</legend>
@@ -38,7 +45,8 @@ function HmacFields({ hmac, onChange }: { hmac: HmacConfig; onChange: (h: HmacCo
         </label>
         <label>
           Signature header
-          <input value={hmac.header} onChange={(e) => up('header', e.target.value)} />
+          <input value={hmac.header} {...headerProps} onChange={(e) => up('header', e.target.value)} />
+          <FieldError field="hmac.header" />
         </label>
         <label>
           Prefix
@@ -46,24 +54,36 @@ function HmacFields({ hmac, onChange }: { hmac: HmacConfig; onChange: (h: HmacCo
         </label>
         <label>
           Signed content
-          <input value={hmac.signedContent} onChange={(e) => up('signedContent', e.target.value)} aria-describedby="signed-content-hint" />
+          <input
+            value={hmac.signedContent}
+            onChange={(e) => up('signedContent', e.target.value)}
+            aria-invalid={contentProps['aria-invalid']}
+            aria-describedby={contentProps['aria-describedby'] ? `${contentProps['aria-describedby']} signed-content-hint` : 'signed-content-hint'}
+          />
+          <FieldError field="hmac.signedContent" />
         </label>
         <label>
           Id header
-          <input value={hmac.idHeader ?? ''} placeholder="for {id}" onChange={(e) => up('idHeader', e.target.value)} />
+          <input value={hmac.idHeader ?? ''} placeholder="for {id}" {...idProps} onChange={(e) => up('idHeader', e.target.value)} />
+          <FieldError field="hmac.idHeader" />
         </label>
         <label>
           Timestamp header
-          <input value={hmac.timestampHeader} placeholder="none" onChange={(e) => up('timestampHeader', e.target.value)} />
+          <input value={hmac.timestampHeader} placeholder="none" {...tsProps} onChange={(e) => up('timestampHeader', e.target.value)} />
+          <FieldError field="hmac.timestampHeader" />
         </label>
         <label>
           Tolerance (seconds)
           <input
             type="number"
             min={0}
-            value={hmac.toleranceSeconds}
+            value={hasTimestamp ? hmac.toleranceSeconds : ''}
+            placeholder="needs a timestamp header"
+            disabled={!hasTimestamp}
+            {...tolProps}
             onChange={(e) => up('toleranceSeconds', Number(e.target.value) || 0)}
           />
+          <FieldError field="hmac.toleranceSeconds" />
         </label>
       </div>
       <p id="signed-content-hint" className="hint">
@@ -73,8 +93,20 @@ function HmacFields({ hmac, onChange }: { hmac: HmacConfig; onChange: (h: HmacCo
   );
 }
 
+/** Schemes whose secret the provider issues: the user pastes it, hookstream never generates it. */
+export const PROVIDER_SCHEMES: ReadonlySet<SignatureScheme> = new Set<SignatureScheme>(['github', 'stripe', 'shopify', 'slack']);
+
+function secretHint(scheme: SignatureScheme, creating: boolean): string {
+  if (!creating) return 'Leave empty to keep the stored secret; rotate it with a grace period in "Signing secret" above.';
+  if (PROVIDER_SCHEMES.has(scheme)) return 'Paste the secret the provider shows for this endpoint. Empty: hookstream generates one that you then enter at the provider.';
+  return 'Empty: hookstream generates a secret of 32 random bytes and shows it once after creating.';
+}
+
 export function AuthFields({ m, set, creating }: Props) {
-  const keepHint = creating ? '' : ' Leave empty to keep the stored one.';
+  const secretProps = useFieldProps('secret');
+  const userProps = useFieldProps('basicUsername');
+  const passProps = useFieldProps('basicPassword');
+  const keyProps = useFieldProps('apiKey');
   return (
     <fieldset>
       <legend>Authentication</legend>
@@ -114,8 +146,10 @@ export function AuthFields({ m, set, creating }: Props) {
                 autoComplete="new-password"
                 value={m.secret}
                 placeholder={creating ? 'generated when empty' : 'unchanged'}
+                {...secretProps}
                 onChange={(e) => set('secret', e.target.value)}
               />
+              <FieldError field="secret" />
             </label>
             {m.signatureScheme === 'standard-webhooks' && (
               <label>
@@ -124,7 +158,7 @@ export function AuthFields({ m, set, creating }: Props) {
               </label>
             )}
           </div>
-          <p className="hint">Empty: a secret of 32 random bytes is generated.{keepHint}</p>
+          <p className="hint">{secretHint(m.signatureScheme, creating)}</p>
           {m.signatureScheme === 'hmac' && <HmacFields hmac={m.hmac} onChange={(h) => set('hmac', h)} />}
         </>
       )}
@@ -132,7 +166,8 @@ export function AuthFields({ m, set, creating }: Props) {
         <div className="grid">
           <label>
             Username
-            <input value={m.basicUsername} autoComplete="off" onChange={(e) => set('basicUsername', e.target.value)} />
+            <input value={m.basicUsername} autoComplete="off" {...userProps} onChange={(e) => set('basicUsername', e.target.value)} />
+            <FieldError field="basicUsername" />
           </label>
           <label>
             Password
@@ -141,8 +176,10 @@ export function AuthFields({ m, set, creating }: Props) {
               autoComplete="new-password"
               value={m.basicPassword}
               placeholder={creating ? '' : 'unchanged'}
+              {...passProps}
               onChange={(e) => set('basicPassword', e.target.value)}
             />
+            <FieldError field="basicPassword" />
           </label>
         </div>
       )}
@@ -155,8 +192,10 @@ export function AuthFields({ m, set, creating }: Props) {
               autoComplete="new-password"
               value={m.apiKey}
               placeholder={creating ? '' : 'unchanged'}
+              {...keyProps}
               onChange={(e) => set('apiKey', e.target.value)}
             />
+            <FieldError field="apiKey" />
           </label>
           <label>
             API key header
