@@ -131,8 +131,9 @@ export function EventsPage() {
       {
         header: 'Event',
         cell: ({ row }) => (
-          <Link to={`/events/${row.original.id}`} aria-label={`View event ${row.original.id}`}>
-            {shortId(row.original.id)}
+          <Link to={`/events/${row.original.id}`} className="id-link" title={row.original.id}>
+            <span className="sr-only">View event </span>
+            {row.original.id}
           </Link>
         ),
       },

@@ -129,11 +129,14 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
         <fieldset>
           <legend>General</legend>
           <div className="grid">
+            <div className="field">
             <label>
               Name
               <input value={m.name} required {...nameProps} onChange={(e) => set('name', e.target.value)} />
-              <FieldError field="name" />
             </label>
+            <FieldError field="name" />
+            </div>
+            <div className="field">
             <label>
               Path
               <input
@@ -144,8 +147,9 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
                 aria-invalid={pathProps['aria-invalid']}
                 onChange={(e) => set('path', e.target.value)}
               />
-              <FieldError field="path" />
             </label>
+            <FieldError field="path" />
+            </div>
             <label>
               Workflow
               <select value={m.workflowId} onChange={(e) => set('workflowId', e.target.value)}>
@@ -208,28 +212,36 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
             </label>
             {m.rateLimitOn && (
               <>
+                <div className="field">
                 <label>
                   Requests per second
                   <input type="number" min={0} step="any" value={m.perSecond} {...perSecondProps} onChange={(e) => set('perSecond', e.target.value)} />
-                  <FieldError field="rateLimit.perSecond" />
                 </label>
+                <FieldError field="rateLimit.perSecond" />
+                </div>
+                <div className="field">
                 <label>
                   Burst
                   <input type="number" min={1} value={m.burst} {...burstProps} onChange={(e) => set('burst', e.target.value)} />
-                  <FieldError field="rateLimit.burst" />
                 </label>
+                <FieldError field="rateLimit.burst" />
+                </div>
               </>
             )}
+            <div className="field">
             <label>
               Max body bytes
               <input type="number" min={1} max={8388608} placeholder="1048576 (default)" value={m.maxBodyBytes} {...maxBodyProps} onChange={(e) => set('maxBodyBytes', e.target.value)} />
-              <FieldError field="maxBodyBytes" />
             </label>
+            <FieldError field="maxBodyBytes" />
+            </div>
+            <div className="field">
             <label>
               Max JSON depth
               <input type="number" min={1} placeholder="64 (default)" value={m.maxJsonDepth} {...depthProps} onChange={(e) => set('maxJsonDepth', e.target.value)} />
-              <FieldError field="maxJsonDepth" />
             </label>
+            <FieldError field="maxJsonDepth" />
+            </div>
             <label>
               Content types
               <input value={m.contentTypes} placeholder="any (comma separated)" onChange={(e) => set('contentTypes', e.target.value)} />
@@ -248,6 +260,7 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
         <fieldset>
           <legend>Schema</legend>
           <div className="grid">
+            <div className="field">
             <label>
               Event type
               <select value={m.eventType} onChange={(e) => set('eventType', e.target.value)}>
@@ -259,13 +272,16 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
                 ))}
                 {m.eventType && !eventTypes.data?.eventTypes.some((t) => t.name === m.eventType) && <option value={m.eventType}>{m.eventType}</option>}
               </select>
-              <FieldError field="eventType" />
             </label>
+            <FieldError field="eventType" />
+            </div>
+            <div className="field">
             <label>
               Event type version
               <input type="number" min={1} placeholder="latest" value={m.eventTypeVersion} {...versionProps} onChange={(e) => set('eventTypeVersion', e.target.value)} />
-              <FieldError field="eventTypeVersion" />
             </label>
+            <FieldError field="eventTypeVersion" />
+            </div>
             <label>
               Schema mode
               <select value={m.schemaMode} onChange={(e) => set('schemaMode', e.target.value as SchemaMode)}>

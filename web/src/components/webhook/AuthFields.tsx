@@ -43,15 +43,18 @@ function HmacFields({ hmac, onChange }: { hmac: HmacConfig; onChange: (h: HmacCo
             <option value="base64">base64</option>
           </select>
         </label>
+        <div className="field">
         <label>
           Signature header
           <input value={hmac.header} {...headerProps} onChange={(e) => up('header', e.target.value)} />
-          <FieldError field="hmac.header" />
         </label>
+        <FieldError field="hmac.header" />
+        </div>
         <label>
           Prefix
           <input value={hmac.prefix} placeholder="e.g. sha256=" onChange={(e) => up('prefix', e.target.value)} />
         </label>
+        <div className="field">
         <label>
           Signed content
           <input
@@ -60,18 +63,24 @@ function HmacFields({ hmac, onChange }: { hmac: HmacConfig; onChange: (h: HmacCo
             aria-invalid={contentProps['aria-invalid']}
             aria-describedby={contentProps['aria-describedby'] ? `${contentProps['aria-describedby']} signed-content-hint` : 'signed-content-hint'}
           />
-          <FieldError field="hmac.signedContent" />
         </label>
+        <FieldError field="hmac.signedContent" />
+        </div>
+        <div className="field">
         <label>
           Id header
           <input value={hmac.idHeader ?? ''} placeholder="for {id}" {...idProps} onChange={(e) => up('idHeader', e.target.value)} />
-          <FieldError field="hmac.idHeader" />
         </label>
+        <FieldError field="hmac.idHeader" />
+        </div>
+        <div className="field">
         <label>
           Timestamp header
           <input value={hmac.timestampHeader} placeholder="none" {...tsProps} onChange={(e) => up('timestampHeader', e.target.value)} />
-          <FieldError field="hmac.timestampHeader" />
         </label>
+        <FieldError field="hmac.timestampHeader" />
+        </div>
+        <div className="field">
         <label>
           Tolerance (seconds)
           <input
@@ -83,8 +92,9 @@ function HmacFields({ hmac, onChange }: { hmac: HmacConfig; onChange: (h: HmacCo
             {...tolProps}
             onChange={(e) => up('toleranceSeconds', Number(e.target.value) || 0)}
           />
-          <FieldError field="hmac.toleranceSeconds" />
         </label>
+        <FieldError field="hmac.toleranceSeconds" />
+        </div>
       </div>
       <p id="signed-content-hint" className="hint">
         Template over <code>{'{id}'}</code>, <code>{'{timestamp}'}</code> and <code>{'{body}'}</code>.
@@ -139,6 +149,7 @@ export function AuthFields({ m, set, creating }: Props) {
         <>
           <p className="hint">{SCHEME_HELP[m.signatureScheme]}</p>
           <div className="grid">
+            <div className="field">
             <label>
               Secret
               <input
@@ -149,8 +160,9 @@ export function AuthFields({ m, set, creating }: Props) {
                 {...secretProps}
                 onChange={(e) => set('secret', e.target.value)}
               />
-              <FieldError field="secret" />
             </label>
+            <FieldError field="secret" />
+            </div>
             {m.signatureScheme === 'standard-webhooks' && (
               <label>
                 Public key (v1a)
@@ -164,11 +176,14 @@ export function AuthFields({ m, set, creating }: Props) {
       )}
       {m.authType === 'basic' && (
         <div className="grid">
+          <div className="field">
           <label>
             Username
             <input value={m.basicUsername} autoComplete="off" {...userProps} onChange={(e) => set('basicUsername', e.target.value)} />
-            <FieldError field="basicUsername" />
           </label>
+          <FieldError field="basicUsername" />
+          </div>
+          <div className="field">
           <label>
             Password
             <input
@@ -179,12 +194,14 @@ export function AuthFields({ m, set, creating }: Props) {
               {...passProps}
               onChange={(e) => set('basicPassword', e.target.value)}
             />
-            <FieldError field="basicPassword" />
           </label>
+          <FieldError field="basicPassword" />
+          </div>
         </div>
       )}
       {m.authType === 'api_key' && (
         <div className="grid">
+          <div className="field">
           <label>
             API key
             <input
@@ -195,8 +212,9 @@ export function AuthFields({ m, set, creating }: Props) {
               {...keyProps}
               onChange={(e) => set('apiKey', e.target.value)}
             />
-            <FieldError field="apiKey" />
           </label>
+          <FieldError field="apiKey" />
+          </div>
           <label>
             API key header
             <input value={m.apiKeyHeader} onChange={(e) => set('apiKeyHeader', e.target.value)} />
