@@ -24,7 +24,7 @@ func buildProjections(_ context.Context, m *Main) ([]handlers.Module, []Componen
 			Logger:        m.Logger(),
 			WaitReadyFunc: m.WaitPostgres,
 		},
-		Projections: []projections.Projection{projections.DeliveryLog{}, projections.Webhooks{}, projections.ReplayAudit{}},
+		Projections: []projections.Projection{projections.DeliveryLog{}, projections.Webhooks{}, projections.ReplayAudit{}, projections.MetricsProjection{}},
 		Registry:    m.Registry(),
 	})
 	if err != nil {
@@ -47,6 +47,7 @@ func buildProjections(_ context.Context, m *Main) ([]handlers.Module, []Componen
 	accounts := m.Accounts()
 	mods := []handlers.Module{
 		&handlers.EventsModule{Events: projections.NewEvents(m.Pool())},
+		&handlers.TimeseriesModule{Reader: projections.NewMetricsReader(m.Pool())},
 		&handlers.StatsModule{
 			Stats:       projections.NewStats(m.Pool()),
 			Projections: mgr,

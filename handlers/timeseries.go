@@ -1,0 +1,44 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hookstream/hookstream/projections"
+)
+
+// TimeseriesReader reads metrics over time (projections.MetricsReader).
+type TimeseriesReader interface {
+	Timeseries(ctx context.Context, tenantID, webhookID, rng string) (projections.Timeseries, error)
+}
+
+// TimeseriesModule serves metrics over time (2.7/7, the dashboard's charts):
+//
+//	GET /api/v1/stats/timeseries?webhookId&range=1h|24h|7d
+//	  → {range, webhookId, stepSeconds, from, to, points:[{t, volume, accepted,
+//	     rejected, filtered, processed, failed, p50Ms, p99Ms}], totals:{…}}
+//
+// range defaults to 24h; without webhookId the series is the tenant's. Steps:
+// 1 min for 1h, 15 min for 24h, 2 h for 7d; every step is present.
+type TimeseriesModule struct {
+	Reader TimeseriesReader
+}
+
+// Register implements Module.
+func (m *TimeseriesModule) Register(r *Routes) {
+	r.API.GET("/stats/timeseries", m.get)
+}
+
+func (m *TimeseriesModule) get(c echo.Context) error {
+	rng := c.QueryParam("range")
+	if rng == "" {
+		rng = "24h"
+	}
+	ts, err := m.Reader.Timeseries(c.Request().Context(), PrincipalOf(c).TenantID, c.QueryParam("webhookId"), rng)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ts)
+}
