@@ -28,7 +28,7 @@ const axeSource = path.join(webDir, 'node_modules', 'axe-core', 'axe.min.js');
 // Endpoints other branches add (runner, feed, bridge): until they are merged the server answers
 // 404 and the dashboard degrades (says the feature is not there, polls instead of the feed).
 // Chromium logs those 404s as console errors; they are expected, not failures.
-const PENDING_ENDPOINTS = ['/api/v1/redrives', '/api/v1/ws-ticket', '/api/v1/bridge', '/api/v1/sla', '/api/v1/executions', '/api/v1/dead-letters', '/api/v1/stats/timeseries'];
+const PENDING_ENDPOINTS = ['/api/v1/redrives', '/api/v1/ws-ticket', '/api/v1/bridge', '/api/v1/sla', '/api/v1/executions', '/api/v1/dead-letters'];
 const READY_TIMEOUT_MS = 120_000;
 const STEP_TIMEOUT_MS = 15_000;
 const POLL_TIMEOUT_MS = 60_000;
@@ -548,6 +548,20 @@ async function main() {
       const { scrollWidth, clientWidth, value } = await box.evaluate((el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth, value: el.value }));
       assert(value.length > 20, 'no token shown');
       assert(scrollWidth <= clientWidth, `the token is cut (${scrollWidth} > ${clientWidth})`);
+    });
+
+
+    await scenario('metrics-charts', ['signed-test'], async () => {
+      // Metrics over time: sparklines on the list, charts with a range switch on the webhook page.
+      await page.goto(`${base}/webhooks`);
+      await page.getByRole('img', { name: new RegExp(`^${state.webhookName}: [1-9]\\d* deliveries in 24 h`) }).waitFor({ timeout: POLL_TIMEOUT_MS });
+      await page.goto(`${base}/webhooks/${encodeURIComponent(state.webhookId)}`);
+      await page.getByRole('button', { name: '1h', exact: true }).click();
+      await page.getByRole('figure', { name: 'Deliveries by outcome, last 1h' }).locator('svg .recharts-bar-rectangle').first().waitFor({ timeout: POLL_TIMEOUT_MS });
+      await page.getByRole('figure', { name: 'Ingest latency p50 and p99, last 1h' }).locator('svg').first().waitFor();
+      const totals = page.getByRole('definition').first();
+      const n = Number((await totals.textContent())?.trim());
+      assert(n >= 1, `the totals show ${n} deliveries`);
     });
 
     // ---- every page: title, skip link, axe, phone layout, screenshots ----

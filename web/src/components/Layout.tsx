@@ -1,6 +1,7 @@
 import { NavLink, Outlet } from 'react-router';
 import { useAuth } from '../lib/auth';
 import { useMe } from '../lib/role';
+import { FeedIndicator, FeedProvider } from '../lib/feed';
 
 const links: [string, string][] = [
   ['/webhooks', 'Webhooks'],
@@ -15,6 +16,7 @@ export function Layout() {
   const { logout } = useAuth();
   const me = useMe();
   return (
+    <FeedProvider>
     <div className="shell">
       <a
         className="skip-link"
@@ -38,6 +40,7 @@ export function Layout() {
           </ul>
         </nav>
         <span className="topbar-end">
+          <FeedIndicator />
           {me.data && (
             <span className="role-badge" title="The role of your token decides what you can change">
               {me.data.role}
@@ -52,5 +55,6 @@ export function Layout() {
         <Outlet />
       </main>
     </div>
+    </FeedProvider>
   );
 }

@@ -11,6 +11,7 @@ import { ReplayChain } from '../components/events/ReplayChain';
 import { ReplayActions } from '../components/events/ReplayActions';
 import { useCan } from '../lib/role';
 import { usePageTitle } from '../lib/title';
+import { usePollUnlessLive } from '../lib/feed';
 import type { EventDetail } from '../api/events';
 
 /** The Content-Type header when the delivery log has none (rejected deliveries). */
@@ -24,8 +25,9 @@ export function contentTypeOf(e: Pick<EventDetail, 'contentType' | 'headers'>): 
 
 export function EventDetailPage() {
   const { id = '' } = useParams();
+  const poll = usePollUnlessLive(5000);
   // Re-read every 5 s so new replays and the processing outcome show up.
-  const event = useQuery({ queryKey: keys.event(id), queryFn: () => eventAPI.get(id), refetchInterval: 5000 });
+  const event = useQuery({ queryKey: keys.event(id), queryFn: () => eventAPI.get(id), refetchInterval: poll });
   const webhooks = useAllWebhooks();
   const canReplay = useCan('analyst');
   usePageTitle(`Event ${id}`);

@@ -10,6 +10,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { BatchReplayPanel } from '../components/events/BatchReplayPanel';
 import { usePageTitle } from '../lib/title';
+import { usePollUnlessLive } from '../lib/feed';
 import { useCan } from '../lib/role';
 
 const FILTER_KEYS = ['webhookId', 'workflowId', 'status', 'from', 'to', 'q', 'path'] as const;
@@ -37,6 +38,7 @@ function toFilters(d: Draft): EventFilters {
 
 export function EventsPage() {
   usePageTitle('Event history');
+  const poll = usePollUnlessLive(5000);
   const canReplay = useCan('analyst');
   const [params, setParams] = useSearchParams();
   const applied = useMemo(() => {
@@ -61,7 +63,7 @@ export function EventsPage() {
     queryFn: ({ pageParam }) => eventAPI.list({ ...filters, limit: 50, ...(pageParam ? { cursor: pageParam } : {}) }),
     initialPageParam: '',
     getNextPageParam: (last) => last.nextCursor ?? undefined,
-    refetchInterval: 5000,
+    refetchInterval: poll,
   });
   const rows = useMemo(() => events.data?.pages.flatMap((p) => p.events) ?? [], [events.data]);
   const selectedIds = Object.keys(selection).filter((k) => selection[k]);

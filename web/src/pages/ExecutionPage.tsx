@@ -50,7 +50,7 @@ export function ExecutionPage() {
               <td>
                 <StatusBadge status={s.status} />
               </td>
-              <td>{s.attempts}</td>
+              <td>{s.attempts.length}</td>
               <td className="error-text">{s.error ?? ''}</td>
             </tr>
           ))}

@@ -15,6 +15,7 @@ import {
 import { ApiError } from '../api/client';
 import { FieldError, FieldErrorsProvider, type FieldErrors } from '../components/FieldError';
 import { useCan } from '../lib/role';
+import { MetricsCharts } from '../components/charts/MetricsCharts';
 import { usePageTitle } from '../lib/title';
 import { formatDate, formatPercent } from '../lib/format';
 import { AuthFields } from '../components/webhook/AuthFields';
@@ -120,6 +121,7 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
           </div>
         </div>
       )}
+      {webhook && <MetricsCharts webhookId={webhook.id} />}
       {webhook && webhook.authType === 'signature' && isAdmin && <SecretPanel webhook={webhook} createdSecret={createdSecret} />}
 
       <FieldErrorsProvider errors={fieldErrors}>

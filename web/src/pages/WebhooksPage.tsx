@@ -10,6 +10,7 @@ import { CopyButton } from '../components/CopyButton';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { useCan } from '../lib/role';
+import { MetricsCharts, Sparkline } from '../components/charts/MetricsCharts';
 import { usePageTitle } from '../lib/title';
 
 function rateBadge(rate: number): string {
@@ -76,6 +77,7 @@ export function WebhooksPage() {
           `${AUTH_TYPE_LABELS[row.original.authType] ?? row.original.authType}${row.original.signatureScheme && row.original.authType === 'signature' ? ` (${row.original.signatureScheme})` : ''}`,
       },
       { header: 'Status', cell: ({ row }) => <WebhookStatus w={row.original} /> },
+      { header: '24 h', cell: ({ row }) => <Sparkline webhookId={row.original.id} label={row.original.name || row.original.path} /> },
       { header: 'Created', cell: ({ row }) => formatDate(row.original.createdAt) },
       { header: 'Last Triggered', cell: ({ row }) => formatDate(row.original.lastTriggeredAt) },
       {
@@ -146,6 +148,7 @@ export function WebhooksPage() {
           empty="No webhooks yet. Create one to get an ingest URL."
         />
       )}
+      <MetricsCharts title="All webhooks" />
       <div className="pager">
         {cursor && (
           <button type="button" onClick={() => setCursor(undefined)}>
