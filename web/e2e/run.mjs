@@ -564,6 +564,55 @@ async function main() {
       assert(n >= 1, `the totals show ${n} deliveries`);
     });
 
+
+    await scenario('event-history-like-hookdeck', ['login'], async () => {
+      // Event-type column, payload preview, relative time; copy payload and copy as cURL on the detail.
+      const hookPath = `types-${randomBytes(3).toString('hex')}`;
+      const hook = await apiCall('POST', '/api/v1/webhooks', { name: 'Typed events', path: hookPath, authType: 'none' });
+      assert(hook.status === 201, `create webhook: ${hook.status}`);
+      const res = await fetch(`${base}/api/v1/webhooks/${hookPath}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'issues' },
+        body: '{"action":"closed","issue":{"number":7}}',
+      });
+      const { eventId } = await res.json();
+      await page.goto(`${base}/events`);
+      const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: `View event ${eventId}` }) });
+      await row.waitFor({ timeout: POLL_TIMEOUT_MS });
+      await row.getByText('issues.closed', { exact: true }).waitFor();
+      await row.getByText('{"action":"closed","issue":{"number":7}}').waitFor();
+      await row.getByText(/just now|s ago|min ago/).first().waitFor();
+      await row.getByRole('link', { name: `View event ${eventId}` }).click();
+      await page.getByRole('heading', { name: `Event ${eventId}` }).waitFor();
+      await page.getByRole('button', { name: 'Copy as cURL' }).click();
+      await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
+      const clip = await page.evaluate(() => navigator.clipboard.readText());
+      assert(clip.startsWith(`curl -X POST '${base}/api/v1/webhooks/${hookPath}'`), `cURL is ${clip}`);
+      assert(clip.includes("-H 'X-Github-Event: issues'") || clip.includes("-H 'X-GitHub-Event: issues'"), `cURL lacks the event header: ${clip}`);
+      assert(clip.includes(`--data-raw '{"action":"closed","issue":{"number":7}}'`), `cURL lacks the body: ${clip}`);
+      await page.getByRole('button', { name: 'Copy payload' }).click();
+      const payload = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
+      assert(payload.issue.number === 7, 'the copied payload differs');
+    });
+
+
+    await scenario('sender-preset', ['login'], async () => {
+      await page.goto(`${base}/webhooks/new`);
+      await page.getByLabel('Sender', { exact: true }).selectOption({ label: 'GitHub' });
+      assert((await page.getByLabel('Signature scheme').inputValue()) === 'github', 'the preset did not choose the github scheme');
+      assert((await page.getByLabel('Dedup header').inputValue()) === 'X-GitHub-Delivery', 'the preset did not set the dedup header');
+      await page.getByLabel('Name', { exact: true }).fill('Preset GitHub');
+      await page.getByLabel('Path', { exact: true }).fill(`preset-${randomBytes(3).toString('hex')}`);
+      await page.getByRole('button', { name: 'Create webhook' }).click();
+      await page.getByRole('heading', { name: 'Webhook Preset GitHub' }).waitFor();
+      await page.getByRole('link', { name: /Test console/ }).first().click();
+      await page.getByRole('heading', { name: 'Test console: Preset GitHub' }).waitFor();
+      const body = await page.getByRole('textbox', { name: 'Request body', exact: true }).inputValue();
+      assert(body.includes('"pull_request"'), `the console does not start with the GitHub example: ${body}`);
+      const names = await page.getByLabel(/^Header \d+ Name$/).evaluateAll((els) => els.map((e) => e.value));
+      assert(names.includes('X-GitHub-Event'), `the console headers are ${names}`);
+    });
+
     // ---- every page: title, skip link, axe, phone layout, screenshots ----
     const pages = () => [
       ['webhooks', '/webhooks', 'Webhooks'],

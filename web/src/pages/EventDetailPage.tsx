@@ -10,6 +10,8 @@ import { ErrorMessage } from '../components/ErrorMessage';
 import { ReplayChain } from '../components/events/ReplayChain';
 import { ReplayActions } from '../components/events/ReplayActions';
 import { useCan } from '../lib/role';
+import { CopyButton } from '../components/CopyButton';
+import { curlCommand, eventTypeOf } from '../lib/eventType';
 import { usePageTitle } from '../lib/title';
 import { usePollUnlessLive } from '../lib/feed';
 import type { EventDetail } from '../api/events';
@@ -97,6 +99,21 @@ export function EventDetailPage() {
         <h2 id="body-heading">Body</h2>
         {e.bodyEncoding === 'base64' && <p className="hint">Binary body, shown as base64.</p>}
         {e.truncated && <p className="hint">Truncated to 4 KiB.</p>}
+        <div className="actions">
+          <CopyButton text={typeof e.body === 'string' ? e.body : JSON.stringify(e.body, null, 2)} label="Copy payload">
+            Copy payload
+          </CopyButton>
+          {webhook && (
+            <CopyButton text={curlCommand(webhook.url, e.method, e.headers, e.body)} label="Copy as cURL">
+              Copy as cURL
+            </CopyButton>
+          )}
+          {eventTypeOf(e.headers, e.body) && (
+            <span className="muted">
+              Event type <code>{eventTypeOf(e.headers, e.body)}</code>
+            </span>
+          )}
+        </div>
         <JsonView value={e.body} label="Request body" />
       </section>
       <section aria-labelledby="metadata-heading">

@@ -4,7 +4,8 @@ import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
 import type { ColumnDef, RowSelectionState } from '@tanstack/react-table';
 import { EVENT_STATUSES, eventAPI, type EventFilters, type EventStatus, type EventSummary, type ExportFormat } from '../api/events';
 import { keys, useAllWebhooks, useWorkflows } from '../lib/queries';
-import { formatDate, localToRfc3339, shortId } from '../lib/format';
+import { formatDate, localToRfc3339, relativeTime, shortId } from '../lib/format';
+import { eventTypeOf, payloadPreview } from '../lib/eventType';
 import { DataTable } from '../components/DataTable';
 import { StatusBadge } from '../components/StatusBadge';
 import { ErrorMessage } from '../components/ErrorMessage';
@@ -100,7 +101,19 @@ export function EventsPage() {
           />
         ),
       },
-      { header: 'Received', cell: ({ row }) => <Link to={`/events/${row.original.id}`}>{formatDate(row.original.createdAt)}</Link> },
+      {
+        header: 'Received',
+        cell: ({ row }) => (
+          <Link to={`/events/${row.original.id}`} title={formatDate(row.original.createdAt)}>
+            {relativeTime(row.original.createdAt)}
+          </Link>
+        ),
+      },
+      { header: 'Event type', cell: ({ row }) => <code>{eventTypeOf(row.original.headers, row.original.body) ?? '—'}</code> },
+      {
+        header: 'Payload',
+        cell: ({ row }) => <span className="preview mono">{payloadPreview(row.original.body, 60)}</span>,
+      },
       {
         header: 'Webhook',
         cell: ({ row }) => row.original.webhookName ?? webhookName.get(row.original.webhookId) ?? shortId(row.original.webhookId),

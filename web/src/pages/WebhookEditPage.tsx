@@ -16,6 +16,7 @@ import { ApiError } from '../api/client';
 import { FieldError, FieldErrorsProvider, type FieldErrors } from '../components/FieldError';
 import { useCan } from '../lib/role';
 import { MetricsCharts } from '../components/charts/MetricsCharts';
+import { SENDER_PRESETS, applyPreset, rememberExample, type SenderPreset } from '../lib/presets';
 import { usePageTitle } from '../lib/title';
 import { formatDate, formatPercent } from '../lib/format';
 import { AuthFields } from '../components/webhook/AuthFields';
@@ -52,6 +53,7 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
   const [m, setM] = useState<WebhookFormModel>(() => (webhook ? modelFromWebhook(webhook) : emptyModel()));
   const [problems, setProblems] = useState<FieldProblem[]>([]);
   const isAdmin = useCan('admin');
+  const [preset, setPreset] = useState<SenderPreset | null>(null);
   const [saved, setSaved] = useState(false);
   const workflows = useWorkflows();
   const eventTypes = useEventTypes();
@@ -78,6 +80,7 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
       void qc.invalidateQueries({ queryKey: keys.webhooks });
       qc.setQueryData(keys.webhook(w.id), w);
       if (creating) {
+        if (preset) rememberExample(w.id, preset);
         navigate(`/webhooks/${w.id}`, { state: secret ? { createdSecret: secret } : null });
       } else {
         setSaved(true);
@@ -128,6 +131,36 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
       <form onSubmit={submit} noValidate aria-label={creating ? 'Create webhook' : 'Edit webhook'}>
         {!isAdmin && !creating && <p className="notice">Your token can read this webhook; only an admin token can change it.</p>}
         <fieldset className="plain" disabled={!isAdmin}>
+        {creating && (
+          <fieldset>
+            <legend>Sender preset</legend>
+            <div className="grid">
+              <label>
+                Sender
+                <select
+                  value={preset?.id ?? ''}
+                  onChange={(e) => {
+                    const p = SENDER_PRESETS.find((x) => x.id === e.target.value) ?? null;
+                    setPreset(p);
+                    if (p) setM((old) => applyPreset(old, p));
+                  }}
+                >
+                  <option value="">— custom —</option>
+                  {SENDER_PRESETS.map((p) => (
+                    <option key={p.id} value={p.id}>
+                      {p.label}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            </div>
+            <p className="hint">
+              {preset
+                ? `Signature scheme ${preset.scheme}${preset.dedupHeader ? `, deduplicated by ${preset.dedupHeader}` : ''}; the test console starts with an example ${preset.label} payload.`
+                : 'Pick a sender to fill in its signature scheme, deduplication header and an example payload.'}
+            </p>
+          </fieldset>
+        )}
         <fieldset>
           <legend>General</legend>
           <div className="grid">
