@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hookstream/hookstream"
 	"github.com/hookstream/hookstream/projections"
 )
 
@@ -24,6 +25,9 @@ type TimeseriesReader interface {
 // 1 min for 1h, 15 min for 24h, 2 h for 7d; every step is present.
 type TimeseriesModule struct {
 	Reader TimeseriesReader
+	// WebhookExists tells whether a webhook is the tenant's; another
+	// tenant's or an unknown id is a 404.
+	WebhookExists func(tenantID, webhookID string) bool
 }
 
 // Register implements Module.
@@ -36,7 +40,11 @@ func (m *TimeseriesModule) get(c echo.Context) error {
 	if rng == "" {
 		rng = "24h"
 	}
-	ts, err := m.Reader.Timeseries(c.Request().Context(), PrincipalOf(c).TenantID, c.QueryParam("webhookId"), rng)
+	tenant, webhookID := PrincipalOf(c).TenantID, c.QueryParam("webhookId")
+	if webhookID != "" && !m.WebhookExists(tenant, webhookID) {
+		return hookstream.Errorf(hookstream.ENOTFOUND, "webhook not found")
+	}
+	ts, err := m.Reader.Timeseries(c.Request().Context(), tenant, webhookID, rng)
 	if err != nil {
 		return err
 	}

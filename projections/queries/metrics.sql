@@ -17,9 +17,6 @@ ON CONFLICT (tenant_id, webhook_id, minute) DO UPDATE SET
               FROM unnest(m.latency_hist, EXCLUDED.latency_hist) WITH ORDINALITY AS t(a, b, i))
     END;
 
--- name: MetricsWebhookExists
-SELECT EXISTS (SELECT 1 FROM webhooks WHERE tenant_id::text = $1 AND id::text = $2);
-
 -- name: MetricsCounts
 -- $1 tenant, $2 webhook ('' = all), $3 from, $4 to, $5 step (seconds)
 SELECT date_bin(make_interval(secs => $5), minute, $3::timestamptz) AS b,

@@ -283,6 +283,10 @@ async function main() {
       await page.getByRole('list', { name: 'Replay chain' }).getByRole('link', { name: `Original ${state.eventId}` }).waitFor({ timeout: POLL_TIMEOUT_MS });
       const body = (await page.getByLabel('Request body', { exact: true }).textContent()) ?? '';
       assert(body.includes('"action": "edited"'), 'the replay does not carry the edited body');
+      // The diff of the edited replay against its original.
+      const diff = page.getByLabel('Body diff');
+      await diff.locator('.del', { hasText: '"action": "opened"' }).waitFor();
+      await diff.locator('.add', { hasText: '"action": "edited"' }).waitFor();
     });
 
     await scenario('rule-builder', ['create-webhook'], async () => {
@@ -580,7 +584,8 @@ async function main() {
       const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: `View event ${eventId}` }) });
       await row.waitFor({ timeout: POLL_TIMEOUT_MS });
       await row.getByText('issues.closed', { exact: true }).waitFor();
-      await row.getByText('{"action":"closed","issue":{"number":7}}').waitFor();
+      // The body is stored as JSON (jsonb): keys may come back in another order.
+      await row.getByText('"number":7').waitFor();
       await row.getByText(/just now|s ago|min ago/).first().waitFor();
       await row.getByRole('link', { name: `View event ${eventId}` }).click();
       await page.getByRole('heading', { name: `Event ${eventId}` }).waitFor();
@@ -589,7 +594,7 @@ async function main() {
       const clip = await page.evaluate(() => navigator.clipboard.readText());
       assert(clip.startsWith(`curl -X POST '${base}/api/v1/webhooks/${hookPath}'`), `cURL is ${clip}`);
       assert(clip.includes("-H 'X-Github-Event: issues'") || clip.includes("-H 'X-GitHub-Event: issues'"), `cURL lacks the event header: ${clip}`);
-      assert(clip.includes(`--data-raw '{"action":"closed","issue":{"number":7}}'`), `cURL lacks the body: ${clip}`);
+      assert(clip.includes(`--data-raw '{`) && clip.includes('"action":"closed"'), `cURL lacks the body: ${clip}`);
       await page.getByRole('button', { name: 'Copy payload' }).click();
       const payload = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
       assert(payload.issue.number === 7, 'the copied payload differs');
@@ -598,7 +603,7 @@ async function main() {
 
     await scenario('sender-preset', ['login'], async () => {
       await page.goto(`${base}/webhooks/new`);
-      await page.getByLabel('Sender', { exact: true }).selectOption({ label: 'GitHub' });
+      await page.getByLabel('Sender').selectOption({ label: 'GitHub' });
       assert((await page.getByLabel('Signature scheme').inputValue()) === 'github', 'the preset did not choose the github scheme');
       assert((await page.getByLabel('Dedup header').inputValue()) === 'X-GitHub-Delivery', 'the preset did not set the dedup header');
       await page.getByLabel('Name', { exact: true }).fill('Preset GitHub');

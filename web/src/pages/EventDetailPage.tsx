@@ -11,6 +11,7 @@ import { ReplayChain } from '../components/events/ReplayChain';
 import { ReplayActions } from '../components/events/ReplayActions';
 import { useCan } from '../lib/role';
 import { CopyButton } from '../components/CopyButton';
+import { ReplayDiff } from '../components/events/ReplayDiff';
 import { curlCommand, eventTypeOf } from '../lib/eventType';
 import { usePageTitle } from '../lib/title';
 import { usePollUnlessLive } from '../lib/feed';
@@ -116,6 +117,7 @@ export function EventDetailPage() {
         </div>
         <JsonView value={e.body} label="Request body" />
       </section>
+      <ReplayDiff event={e} />
       <section aria-labelledby="metadata-heading">
         <h2 id="metadata-heading">Metadata</h2>
         <JsonView value={e.metadata ?? {}} label="Metadata" />
