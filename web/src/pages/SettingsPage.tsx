@@ -9,6 +9,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { usePageTitle } from '../lib/title';
 import { useCan } from '../lib/role';
+import { BridgePanel, SlaPanel } from '../components/settings/StatusPanels';
 
 function RetentionForm({ initial }: { initial: number }) {
   const qc = useQueryClient();
@@ -205,6 +206,8 @@ export function SettingsPage() {
             <p>Each delivery can be replayed {replays.data.maxReplays} times.</p>
           ))}
       </section>
+      <SlaPanel />
+      <BridgePanel />
       <Tokens isAdmin={isAdmin} />
     </section>
   );
