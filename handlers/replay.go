@@ -33,6 +33,7 @@ type MaskDataFunc func(tenantID, webhookID string, data json.RawMessage) json.Ra
 //	POST   /api/v1/events/{id}/replay   analyst+  → 202 {eventId, replayCount, rootEventId}
 //	GET    /api/v1/events/{id}/replays            → {rootEventId, replays:[…]}
 //	POST   /api/v1/events/replay        analyst+  → 202 {jobId, matched} | dryRun 200 {matched}
+//	GET    /api/v1/replays?limit                  → {jobs:[…], nextCursor:null} newest first
 //	GET    /api/v1/replays/{jobId}                → job progress
 //	DELETE /api/v1/replays/{jobId}      analyst+  → the cancelled job
 //	GET    /api/v1/events/live                    → long poll: {events, next, stream}
@@ -61,6 +62,7 @@ func (m *ReplayModule) Register(r *Routes) {
 	r.API.POST("/events/replay", m.batch, analyst)
 	r.API.POST("/events/:id/replay", m.replayOne, analyst)
 	r.API.GET("/events/:id/replays", m.replays)
+	r.API.GET("/replays", m.jobs)
 	r.API.GET("/replays/:jobId", m.job)
 	r.API.DELETE("/replays/:jobId", m.cancel, analyst)
 }
@@ -102,6 +104,23 @@ func (m *ReplayModule) batch(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]any{"matched": res.Matched, "dryRun": true})
 	}
 	return c.JSON(http.StatusAccepted, res)
+}
+
+func (m *ReplayModule) jobs(c echo.Context) error {
+	limit := 100
+	if s := c.QueryParam("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > replay.ListLimitMax {
+			return hookstream.Invalid(hookstream.EINVALID, "limit must be between 1 and 500",
+				hookstream.FieldError{Field: "limit", Message: "must be between 1 and 500"})
+		}
+		limit = n
+	}
+	jobs, err := m.Jobs.List(c.Request().Context(), PrincipalOf(c).TenantID, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"jobs": jobs, "nextCursor": nil})
 }
 
 func (m *ReplayModule) job(c echo.Context) error {

@@ -122,6 +122,7 @@ func NewServer(cfg Config) (*Server, error) {
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry})))
 
 	api := e.Group("/api/v1", s.authenticate)
+	api.GET("/me", s.me)
 	api.GET("/tokens", s.listTokens)
 	api.POST("/tokens", s.createToken, RequireRole(hookstream.RoleAdmin))
 	api.DELETE("/tokens/:id", s.deleteToken, RequireRole(hookstream.RoleAdmin))

@@ -206,6 +206,27 @@ func (r *Replays) Job(ctx context.Context, tenantID, id string) (hookstream.Repl
 	return j, nil
 }
 
+// ListJobs returns a tenant's newest jobs first, at most limit of them.
+func (r *Replays) ListJobs(ctx context.Context, tenantID string, limit int) ([]hookstream.ReplayJob, error) {
+	rows, err := r.pool.Query(ctx, q("ReplayJobList"), tenantID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list replay jobs: %w", translate(err))
+	}
+	defer rows.Close()
+	jobs := []hookstream.ReplayJob{}
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list replay jobs: %w", err)
+		}
+		jobs = append(jobs, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list replay jobs: %w", translate(err))
+	}
+	return jobs, nil
+}
+
 // CancelJob implements hookstream.ReplayJobStore.
 func (r *Replays) CancelJob(ctx context.Context, tenantID, id string) (hookstream.ReplayJob, error) {
 	if _, err := r.pool.Exec(ctx, q("ReplayJobCancel"), tenantID, id); err != nil {

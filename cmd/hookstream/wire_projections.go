@@ -16,7 +16,7 @@ func init() {
 	addWiring(Wiring{Name: "projections", Order: 60, Build: buildProjections})
 }
 
-func buildProjections(_ context.Context, m *Main) ([]handlers.Module, []Component, error) {
+func buildProjections(ctx context.Context, m *Main) ([]handlers.Module, []Component, error) {
 	mgr, err := projections.NewManager(projections.ManagerConfig{
 		Runner: projections.RunnerConfig{
 			Pool:          m.Pool(),
@@ -25,7 +25,7 @@ func buildProjections(_ context.Context, m *Main) ([]handlers.Module, []Componen
 			WaitReadyFunc: m.WaitPostgres,
 		},
 		Projections: []projections.Projection{projections.DeliveryLog{}, projections.Webhooks{}, projections.ReplayAudit{},
-			projections.Executions{}, projections.ExecutionTriggers{}},
+			projections.Executions{}, projections.ExecutionTriggers{}, projections.MetricsProjection{}},
 		Registry: m.Registry(),
 	})
 	if err != nil {
@@ -46,8 +46,19 @@ func buildProjections(_ context.Context, m *Main) ([]handlers.Module, []Componen
 		return strings.Join(parts, ", "), nil
 	}})
 	accounts := m.Accounts()
+	hooks, err := m.Webhooks(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	mods := []handlers.Module{
 		&handlers.EventsModule{Events: projections.NewEvents(m.Pool())},
+		&handlers.TimeseriesModule{
+			Reader: projections.NewMetricsReader(m.Pool()),
+			WebhookExists: func(tenantID, id string) bool {
+				_, ok := hooks.Entry(tenantID, id)
+				return ok
+			},
+		},
 		&handlers.StatsModule{
 			Stats:       projections.NewStats(m.Pool()),
 			Projections: mgr,

@@ -105,3 +105,11 @@ WHERE id = $1 AND lease_owner = $2;
 
 -- name: ReplayJobEventIDs
 SELECT event_id::text FROM replay_job_events WHERE job_id = $1;
+
+-- name: ReplayJobList
+SELECT id::text, tenant_id::text, status, spec, subjects, use_set, start_seq, stop_seq, rate_per_sec, reason,
+    workflow_id, actor_token_id, actor_role, matched, replayed, skipped, failed, position, error,
+    created_at, started_at, finished_at
+FROM replay_jobs WHERE tenant_id = $1
+ORDER BY created_at DESC, id DESC
+LIMIT $2;

@@ -109,6 +109,8 @@ type JobStore interface {
 	ReleaseJob(ctx context.Context, id, owner string, p Progress) error
 	// JobEventIDs returns the id set of a job created with a selection.
 	JobEventIDs(ctx context.Context, id string) ([]string, error)
+	// ListJobs returns a tenant's jobs, newest first, at most limit.
+	ListJobs(ctx context.Context, tenantID string, limit int) ([]Job, error)
 }
 
 // JobsConfig configures Jobs.
@@ -345,6 +347,17 @@ func (j *Jobs) Get(ctx context.Context, tenantID, id string) (Job, error) {
 		return Job{}, hookstream.ErrNotFound
 	}
 	return j.store.Job(ctx, tenantID, id)
+}
+
+// ListLimitMax bounds GET /api/v1/replays.
+const ListLimitMax = 500
+
+// List returns a tenant's jobs, newest first (limit 1..ListLimitMax).
+func (j *Jobs) List(ctx context.Context, tenantID string, limit int) ([]Job, error) {
+	if limit < 1 || limit > ListLimitMax {
+		limit = ListLimitMax
+	}
+	return j.store.ListJobs(ctx, tenantID, limit)
 }
 
 // Cancel cancels a tenant's job; a running job stops within a progress

@@ -17,6 +17,7 @@ import { WorkflowsPage } from './pages/WorkflowsPage';
 import { ExecutionPage } from './pages/ExecutionPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
+import { JobsPage } from './pages/JobsPage';
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -59,6 +60,7 @@ export function AppRoutes() {
         <Route path="/webhooks/:id/test" element={<TestConsolePage />} />
         <Route path="/events" element={<EventsPage />} />
         <Route path="/events/:id" element={<EventDetailPage />} />
+        <Route path="/jobs" element={<JobsPage />} />
         <Route path="/event-types" element={<EventTypesPage />} />
         <Route path="/event-types/:name" element={<EventTypeDetailPage />} />
         <Route path="/workflows" element={<WorkflowsPage />} />

@@ -35,6 +35,9 @@ export interface EventSummary {
   test?: boolean;
   createdAt: string;
   processedAt?: string | null;
+  /** The list carries the request too (masked, redacted). */
+  headers?: HeaderMap;
+  body?: JsonValue;
 }
 
 /** A replay of a delivery as the detail lists it. */

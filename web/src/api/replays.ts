@@ -31,7 +31,14 @@ export const TERMINAL_JOB_STATUSES: ReadonlySet<ReplayJobStatus> = new Set<Repla
   'failed',
 ]);
 
+export interface ReplayJobList {
+  jobs: ReplayJob[];
+  nextCursor: string | null;
+}
+
 export const replayAPI = {
+  /** The tenant's jobs, newest first. */
+  list: (opts: { limit?: number } = {}) => api.get<ReplayJobList>('/api/v1/replays', { query: { limit: opts.limit } }),
   get: (jobId: string) => api.get<ReplayJob>(`/api/v1/replays/${seg(jobId)}`),
   /** DELETE answers the job, now "cancelled" (or already finished). */
   cancel: (jobId: string) => api.del<ReplayJob | undefined>(`/api/v1/replays/${seg(jobId)}`),

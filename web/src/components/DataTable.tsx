@@ -46,7 +46,9 @@ export function DataTable<T>({ data, columns, caption, getRowId, rowSelection, o
           table.getRowModel().rows.map((row) => (
             <tr key={row.id} className={row.getIsSelected() ? 'selected' : undefined}>
               {row.getVisibleCells().map((cell) => (
-                <td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
+                <td key={cell.id} data-label={typeof cell.column.columnDef.header === 'string' ? cell.column.columnDef.header : undefined}>
+                  {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                </td>
               ))}
             </tr>
           ))

@@ -35,3 +35,20 @@ export function shortId(id: string | null | undefined): string {
   if (!id) return '—';
   return id.length > 12 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id;
 }
+
+/** "3 min ago", "in 2 h", "just now"; the absolute time belongs in a title attribute. */
+export function relativeTime(iso: string | null | undefined, now: number = Date.now()): string {
+  if (!iso) return '—';
+  const t = new Date(iso).getTime();
+  if (Number.isNaN(t)) return iso;
+  const diff = Math.round((t - now) / 1000);
+  const abs = Math.abs(diff);
+  if (abs < 10) return 'just now';
+  let text: string;
+  if (abs < 60) text = `${abs} s`;
+  else if (abs < 3600) text = `${Math.floor(abs / 60)} min`;
+  else if (abs < 86400) text = `${Math.floor(abs / 3600)} h`;
+  else if (abs < 86400 * 30) text = `${Math.floor(abs / 86400)} d`;
+  else return new Date(iso).toLocaleDateString();
+  return diff < 0 ? `${text} ago` : `in ${text}`;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Webhook } from '../api/webhooks';
-import { emptyModel, inputFromModel, modelFromWebhook, validateModel } from './webhookForm';
+import { emptyModel, inputFromModel, modelFromWebhook, validateFields, validateModel } from './webhookForm';
 
 const w: Webhook = {
   id: 'w1',
@@ -87,5 +87,26 @@ describe('webhook form model', () => {
     expect(p.join('\n')).toMatch(/Path must match/);
     expect(p.join('\n')).toMatch(/username/);
     expect(p.join('\n')).toMatch(/Max body bytes/);
+  });
+});
+
+describe('the default new-webhook form (2.7/7 defect 1)', () => {
+  it('is valid and sends no tolerance without a timestamp header', () => {
+    const m = { ...emptyModel(), name: 'orders', path: 'orders' };
+    expect(validateModel(m, true)).toEqual([]);
+    const input = inputFromModel(m);
+    expect(input.hmac?.timestampHeader).toBe('');
+    expect(input.hmac?.toleranceSeconds).toBe(0);
+  });
+  it('keeps the tolerance with a timestamp header', () => {
+    const m = emptyModel();
+    m.hmac = { ...m.hmac, timestampHeader: 'X-Ts', signedContent: '{timestamp}.{body}', toleranceSeconds: 120 };
+    expect(inputFromModel(m).hmac?.toleranceSeconds).toBe(120);
+  });
+  it('names the field of each problem', () => {
+    const m = { ...emptyModel(), name: '', path: 'Bad/Path' };
+    const fields = validateFields(m, true).map((p) => p.field);
+    expect(fields).toContain('name');
+    expect(fields).toContain('path');
   });
 });

@@ -138,35 +138,62 @@ const lines = (s: string): string[] =>
 
 const orNull = (s: string): string | null => (s.trim() ? s.trim() : null);
 
-/** Returns readable problems; empty when the model can be saved. */
-export function validateModel(m: WebhookFormModel, creating: boolean): string[] {
-  const p: string[] = [];
-  if (!m.name.trim()) p.push('Name is required.');
-  if (!PATH_PATTERN.test(m.path)) p.push('Path must match [a-z0-9][a-z0-9._-]{0,127} (lower case, no slash).');
-  if (m.methods.length === 0) p.push('Choose at least one HTTP method.');
+/** A problem with one form field; `field` is the API's field name (e.g. "hmac.header"). */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** Returns the problems of each field; empty when the model can be saved. */
+export function validateFields(m: WebhookFormModel, creating: boolean): FieldProblem[] {
+  const p: FieldProblem[] = [];
+  const add = (field: string, message: string) => p.push({ field, message });
+  if (!m.name.trim()) add('name', 'Name is required.');
+  if (!PATH_PATTERN.test(m.path)) add('path', 'Path must match [a-z0-9][a-z0-9._-]{0,127} (lower case, no slash).');
+  if (m.methods.length === 0) add('methods', 'Choose at least one HTTP method.');
   if (m.authType === 'basic') {
-    if (!m.basicUsername.trim()) p.push('Basic auth needs a username.');
-    if (creating && !m.basicPassword) p.push('Basic auth needs a password.');
+    if (!m.basicUsername.trim()) add('basicUsername', 'Basic auth needs a username.');
+    if (creating && !m.basicPassword) add('basicPassword', 'Basic auth needs a password.');
   }
-  if (m.authType === 'api_key' && creating && !m.apiKey) p.push('API key auth needs a key.');
+  if (m.authType === 'api_key' && creating && !m.apiKey) add('apiKey', 'API key auth needs a key.');
+  if (m.authType === 'signature' && m.signatureScheme === 'hmac') {
+    if (!m.hmac.header.trim()) add('hmac.header', 'The signature header is required.');
+    if (!m.hmac.signedContent.includes('{body}')) add('hmac.signedContent', 'Signed content must contain {body}.');
+    if (m.hmac.signedContent.includes('{timestamp}') && !m.hmac.timestampHeader.trim())
+      add('hmac.timestampHeader', 'Name the timestamp header: signed content uses {timestamp}.');
+  }
   if (m.rateLimitOn) {
     const ps = Number(m.perSecond);
     const b = Number(m.burst);
-    if (!(ps > 0)) p.push('Rate limit per second must be above 0.');
-    if (!(Number.isInteger(b) && b >= 1)) p.push('Burst must be a whole number ≥ 1.');
+    if (!(ps > 0)) add('rateLimit.perSecond', 'Rate limit per second must be above 0.');
+    if (!(Number.isInteger(b) && b >= 1)) add('rateLimit.burst', 'Burst must be a whole number ≥ 1.');
   }
   if (m.maxBodyBytes) {
     const n = Number(m.maxBodyBytes);
-    if (!Number.isInteger(n) || n < 1 || n > MAX_BODY_LIMIT) p.push(`Max body bytes must be 1–${MAX_BODY_LIMIT}.`);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_BODY_LIMIT) add('maxBodyBytes', `Max body bytes must be 1–${MAX_BODY_LIMIT}.`);
   }
-  if (m.maxJsonDepth && !/^[1-9][0-9]*$/.test(m.maxJsonDepth)) p.push('Max JSON depth must be a positive whole number.');
-  if (m.eventTypeVersion && !/^[1-9][0-9]*$/.test(m.eventTypeVersion)) p.push('Event type version must be a positive number.');
-  if (m.schemaMode !== 'off' && !m.eventType) p.push('Schema mode needs an event type.');
+  if (m.maxJsonDepth && !/^[1-9][0-9]*$/.test(m.maxJsonDepth)) add('maxJsonDepth', 'Max JSON depth must be a positive whole number.');
+  if (m.eventTypeVersion && !/^[1-9][0-9]*$/.test(m.eventTypeVersion)) add('eventTypeVersion', 'Event type version must be a positive number.');
+  if (m.schemaMode !== 'off' && !m.eventType) add('eventType', 'Schema mode needs an event type.');
   m.metadataRules.forEach((r, i) => {
-    if (!r.key.trim()) p.push(`Metadata rule ${i + 1} needs a key.`);
-    if (r.source === 'static' ? !r.value : !r.from) p.push(`Metadata rule ${i + 1} needs a ${r.source === 'static' ? 'value' : 'source name'}.`);
+    if (!r.key.trim()) add(`metadataRules[${i}].key`, `Metadata rule ${i + 1} needs a key.`);
+    if (r.source === 'static' ? !r.value : !r.from)
+      add(`metadataRules[${i}].${r.source === 'static' ? 'value' : 'from'}`, `Metadata rule ${i + 1} needs a ${r.source === 'static' ? 'value' : 'source name'}.`);
   });
   return p;
+}
+
+/** Returns readable problems; empty when the model can be saved. */
+export function validateModel(m: WebhookFormModel, creating: boolean): string[] {
+  return validateFields(m, creating).map((p) => p.message);
+}
+
+/** The HMAC settings the API accepts: a tolerance only applies with a timestamp header. */
+export function hmacForInput(h: HmacConfig): HmacConfig {
+  const out: HmacConfig = { ...h, timestampHeader: h.timestampHeader.trim() };
+  if (!out.timestampHeader) out.toleranceSeconds = 0;
+  if (!out.idHeader?.trim()) delete out.idHeader;
+  return out;
 }
 
 export function inputFromModel(m: WebhookFormModel): WebhookInput {
@@ -193,7 +220,7 @@ export function inputFromModel(m: WebhookFormModel): WebhookInput {
       source === 'static' ? { key: key.trim(), source, value: value ?? '' } : { key: key.trim(), source, from: (from ?? '').trim() },
     ),
     contentTypes: lines(m.contentTypes),
-    hmac: m.authType === 'signature' && m.signatureScheme === 'hmac' ? m.hmac : null,
+    hmac: m.authType === 'signature' && m.signatureScheme === 'hmac' ? hmacForInput(m.hmac) : null,
     apiKeyHeader: m.authType === 'api_key' ? orNull(m.apiKeyHeader) : null,
     apiKeyQueryParam: m.authType === 'api_key' ? orNull(m.apiKeyQueryParam) : null,
     basicUsername: m.authType === 'basic' ? orNull(m.basicUsername) : null,

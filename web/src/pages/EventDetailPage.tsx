@@ -9,12 +9,31 @@ import { JsonView } from '../components/JsonView';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ReplayChain } from '../components/events/ReplayChain';
 import { ReplayActions } from '../components/events/ReplayActions';
+import { useCan } from '../lib/role';
+import { CopyButton } from '../components/CopyButton';
+import { ReplayDiff } from '../components/events/ReplayDiff';
+import { curlCommand, eventTypeOf } from '../lib/eventType';
+import { usePageTitle } from '../lib/title';
+import { usePollUnlessLive } from '../lib/feed';
+import type { EventDetail } from '../api/events';
+
+/** The Content-Type header when the delivery log has none (rejected deliveries). */
+export function contentTypeOf(e: Pick<EventDetail, 'contentType' | 'headers'>): string {
+  if (e.contentType) return e.contentType;
+  for (const [name, values] of Object.entries(e.headers ?? {})) {
+    if (name.toLowerCase() === 'content-type') return (Array.isArray(values) ? values[0] : String(values)) ?? '';
+  }
+  return '';
+}
 
 export function EventDetailPage() {
   const { id = '' } = useParams();
+  const poll = usePollUnlessLive(5000);
   // Re-read every 5 s so new replays and the processing outcome show up.
-  const event = useQuery({ queryKey: keys.event(id), queryFn: () => eventAPI.get(id), refetchInterval: 5000 });
+  const event = useQuery({ queryKey: keys.event(id), queryFn: () => eventAPI.get(id), refetchInterval: poll });
   const webhooks = useAllWebhooks();
+  const canReplay = useCan('analyst');
+  usePageTitle(`Event ${id}`);
   if (event.error) return <ErrorMessage error={event.error} />;
   if (event.isPending) return <p>Loading…</p>;
   const e = event.data;
@@ -42,7 +61,7 @@ export function EventDetailPage() {
           <dt>Method</dt>
           <dd>{e.method}</dd>
           <dt>Content type</dt>
-          <dd>{e.contentType || '—'}</dd>
+          <dd>{contentTypeOf(e) || '—'}</dd>
           <dt>Delivery id</dt>
           <dd className="mono">{e.deliveryId || '—'}</dd>
           <dt>Duplicates</dt>
@@ -81,8 +100,24 @@ export function EventDetailPage() {
         <h2 id="body-heading">Body</h2>
         {e.bodyEncoding === 'base64' && <p className="hint">Binary body, shown as base64.</p>}
         {e.truncated && <p className="hint">Truncated to 4 KiB.</p>}
+        <div className="actions">
+          <CopyButton text={typeof e.body === 'string' ? e.body : JSON.stringify(e.body, null, 2)} label="Copy payload">
+            Copy payload
+          </CopyButton>
+          {webhook && (
+            <CopyButton text={curlCommand(webhook.url, e.method, e.headers, e.body)} label="Copy as cURL">
+              Copy as cURL
+            </CopyButton>
+          )}
+          {eventTypeOf(e.headers, e.body) && (
+            <span className="muted">
+              Event type <code>{eventTypeOf(e.headers, e.body)}</code>
+            </span>
+          )}
+        </div>
         <JsonView value={e.body} label="Request body" />
       </section>
+      <ReplayDiff event={e} />
       <section aria-labelledby="metadata-heading">
         <h2 id="metadata-heading">Metadata</h2>
         <JsonView value={e.metadata ?? {}} label="Metadata" />
@@ -91,7 +126,7 @@ export function EventDetailPage() {
         <h2 id="chain-heading">Replay chain</h2>
         <ReplayChain event={e} />
       </section>
-      <ReplayActions key={e.id} event={e} />
+      <ReplayActions key={e.id} event={e} webhook={webhook} canReplay={canReplay} />
     </section>
   );
 }

@@ -8,6 +8,7 @@ import { formatDate, prettyJson } from '../lib/format';
 import { JsonView } from '../components/JsonView';
 import { JsonEditor, jsonError } from '../components/JsonEditor';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { usePageTitle } from '../lib/title';
 
 function ValidatePanel({ name, version }: { name: string; version: EventTypeVersion }) {
   const [payload, setPayload] = useState(() => (version.examples[0] !== undefined ? prettyJson(version.examples[0]) : '{}'));
@@ -79,6 +80,7 @@ function AddVersion({ name, latest }: { name: string; latest: EventTypeVersion }
 
 export function EventTypeDetailPage() {
   const { name = '' } = useParams();
+  usePageTitle(`Event type ${name}`);
   const detail = useQuery({ queryKey: keys.eventType(name), queryFn: () => eventTypeAPI.get(name) });
   const [picked, setPicked] = useState<number | null>(null);
   if (detail.error) return <ErrorMessage error={detail.error} />;

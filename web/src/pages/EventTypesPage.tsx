@@ -7,6 +7,7 @@ import { keys, useEventTypes } from '../lib/queries';
 import { formatDate } from '../lib/format';
 import { JsonEditor, jsonError } from '../components/JsonEditor';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { usePageTitle } from '../lib/title';
 
 const DEFAULT_SCHEMA = `{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -75,6 +76,7 @@ function CreateEventType() {
 }
 
 export function EventTypesPage() {
+  usePageTitle('Event types');
   const types = useEventTypes();
   return (
     <section>

@@ -4,11 +4,15 @@ import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
 import type { ColumnDef, RowSelectionState } from '@tanstack/react-table';
 import { EVENT_STATUSES, eventAPI, type EventFilters, type EventStatus, type EventSummary, type ExportFormat } from '../api/events';
 import { keys, useAllWebhooks, useWorkflows } from '../lib/queries';
-import { formatDate, localToRfc3339, shortId } from '../lib/format';
+import { formatDate, localToRfc3339, relativeTime, shortId } from '../lib/format';
+import { eventTypeOf, payloadPreview } from '../lib/eventType';
 import { DataTable } from '../components/DataTable';
 import { StatusBadge } from '../components/StatusBadge';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { BatchReplayPanel } from '../components/events/BatchReplayPanel';
+import { usePageTitle } from '../lib/title';
+import { usePollUnlessLive } from '../lib/feed';
+import { useCan } from '../lib/role';
 
 const FILTER_KEYS = ['webhookId', 'workflowId', 'status', 'from', 'to', 'q', 'path'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
@@ -34,6 +38,9 @@ function toFilters(d: Draft): EventFilters {
 }
 
 export function EventsPage() {
+  usePageTitle('Event history');
+  const poll = usePollUnlessLive(5000);
+  const canReplay = useCan('analyst');
   const [params, setParams] = useSearchParams();
   const applied = useMemo(() => {
     const d = {} as Draft;
@@ -57,7 +64,7 @@ export function EventsPage() {
     queryFn: ({ pageParam }) => eventAPI.list({ ...filters, limit: 50, ...(pageParam ? { cursor: pageParam } : {}) }),
     initialPageParam: '',
     getNextPageParam: (last) => last.nextCursor ?? undefined,
-    refetchInterval: 5000,
+    refetchInterval: poll,
   });
   const rows = useMemo(() => events.data?.pages.flatMap((p) => p.events) ?? [], [events.data]);
   const selectedIds = Object.keys(selection).filter((k) => selection[k]);
@@ -94,7 +101,19 @@ export function EventsPage() {
           />
         ),
       },
-      { header: 'Received', cell: ({ row }) => <Link to={`/events/${row.original.id}`}>{formatDate(row.original.createdAt)}</Link> },
+      {
+        header: 'Received',
+        cell: ({ row }) => (
+          <Link to={`/events/${row.original.id}`} title={formatDate(row.original.createdAt)}>
+            {relativeTime(row.original.createdAt)}
+          </Link>
+        ),
+      },
+      { header: 'Event type', cell: ({ row }) => <code>{eventTypeOf(row.original.headers, row.original.body) ?? '—'}</code> },
+      {
+        header: 'Payload',
+        cell: ({ row }) => <span className="preview mono">{payloadPreview(row.original.body, 60)}</span>,
+      },
       {
         header: 'Webhook',
         cell: ({ row }) => row.original.webhookName ?? webhookName.get(row.original.webhookId) ?? shortId(row.original.webhookId),
@@ -127,8 +146,9 @@ export function EventsPage() {
       {
         header: 'Event',
         cell: ({ row }) => (
-          <Link to={`/events/${row.original.id}`} aria-label={`View event ${row.original.id}`}>
-            {shortId(row.original.id)}
+          <Link to={`/events/${row.original.id}`} className="id-link" title={row.original.id}>
+            <span className="sr-only">View event </span>
+            {row.original.id}
           </Link>
         ),
       },
@@ -246,6 +266,7 @@ export function EventsPage() {
           Load more
         </button>
       )}
+      {canReplay && (
       <BatchReplayPanel
         selectedIds={selectedIds}
         filter={{
@@ -255,6 +276,7 @@ export function EventsPage() {
           ...(filters.to ? { to: filters.to } : {}),
         }}
       />
+      )}
     </section>
   );
 }

@@ -6,9 +6,11 @@ import { formatDate } from '../lib/format';
 import { StatusBadge } from '../components/StatusBadge';
 import { JsonView } from '../components/JsonView';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { usePageTitle } from '../lib/title';
 
 export function ExecutionPage() {
   const { id = '' } = useParams();
+  usePageTitle(`Execution ${id}`);
   const exec = useQuery({
     queryKey: keys.execution(id),
     queryFn: () => executionAPI.get(id),
@@ -48,7 +50,7 @@ export function ExecutionPage() {
               <td>
                 <StatusBadge status={s.status} />
               </td>
-              <td>{s.attempts}</td>
+              <td>{s.attempts.length}</td>
               <td className="error-text">{s.error ?? ''}</td>
             </tr>
           ))}

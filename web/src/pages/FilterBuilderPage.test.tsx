@@ -36,6 +36,7 @@ describe('FilterBuilderPage', () => {
 
   it('shows the saved rule set in both editors and saves it back unchanged', async () => {
     const calls = stubApi({
+      'GET /api/v1/me': () => ({ tenantId: 't', tokenId: 'k', role: 'admin' }),
       'GET /api/v1/webhooks/w1': () => webhook,
       'GET /api/v1/webhooks/w1/filters': () => ({ ...saved, webhookId: 'w1', updatedAt: '2026-01-01T00:00:00Z' }),
       'PUT /api/v1/webhooks/w1/filters': (b) => b,
@@ -47,7 +48,7 @@ describe('FilterBuilderPage', () => {
     expect(screen.getByLabelText<HTMLInputElement>('Rule 1 Enabled').checked).toBe(false);
     expect(screen.getByLabelText<HTMLInputElement>('Group 1 rule 1 Value').value).toBe('["push"]');
 
-    await userEvent.click(screen.getByRole('button', { name: 'Save filters' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Save filters' }));
     await screen.findByText('Filters saved.');
     const put = calls.find((c) => c.method === 'PUT');
     expect(put?.body).toEqual(saved);
@@ -55,6 +56,7 @@ describe('FilterBuilderPage', () => {
 
   it('builds an equals rule visually and shows it as JSON; JSON edits update the builder', async () => {
     stubApi({
+      'GET /api/v1/me': () => ({ tenantId: 't', tokenId: 'k', role: 'admin' }),
       'GET /api/v1/webhooks/w1': () => webhook,
       // As the server answers when nothing is saved: no groups member.
       'GET /api/v1/webhooks/w1/filters': () => ({ logic: 'and', rules: [], webhookId: 'w1', updatedAt: null }),
@@ -86,6 +88,7 @@ describe('FilterBuilderPage', () => {
 
   it('shows per-rule results of "test against the last 20 events"', async () => {
     const calls = stubApi({
+      'GET /api/v1/me': () => ({ tenantId: 't', tokenId: 'k', role: 'admin' }),
       'GET /api/v1/webhooks/w1': () => webhook,
       'GET /api/v1/webhooks/w1/filters': () => saved,
       'POST /api/v1/webhooks/w1/filters/test': () => ({

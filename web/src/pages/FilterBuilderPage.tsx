@@ -11,9 +11,12 @@ import { FilterResults } from '../components/filters/FilterResults';
 import { WebhookSubnav } from '../components/WebhookSubnav';
 import { JsonEditor, jsonError } from '../components/JsonEditor';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { usePageTitle } from '../lib/title';
+import { useCan } from '../lib/role';
 
 export function FilterBuilderPage() {
   const { id = '' } = useParams();
+  usePageTitle('Filters');
   const webhook = useQuery({ queryKey: keys.webhook(id), queryFn: () => webhookAPI.get(id) });
   const filters = useQuery({ queryKey: keys.filters(id), queryFn: () => filterAPI.get(id) });
   if (webhook.error || filters.error) return <ErrorMessage error={webhook.error ?? filters.error} />;
@@ -22,6 +25,7 @@ export function FilterBuilderPage() {
 }
 
 function FilterEditor({ webhook, saved }: { webhook: Webhook; saved: SavedRuleSet }) {
+  const isAdmin = useCan('admin');
   const qc = useQueryClient();
   const initial: RuleSet = normalizeRuleSet(saved);
   const [builder, setBuilder] = useState<BuilderState>(() => toBuilder(initial));
@@ -93,9 +97,11 @@ function FilterEditor({ webhook, saved }: { webhook: Webhook; saved: SavedRuleSe
         </ul>
       )}
       <div className="actions">
-        <button type="button" className="primary" disabled={problems.length > 0 || save.isPending} onClick={() => save.mutate()}>
-          Save filters
-        </button>
+        {isAdmin && (
+          <button type="button" className="primary" disabled={problems.length > 0 || save.isPending} onClick={() => save.mutate()}>
+            Save filters
+          </button>
+        )}
         <button type="button" disabled={problems.length > 0 || test.isPending} onClick={() => test.mutate({ ruleSet: current(), lastN: 20 })}>
           Test against the last 20 events
         </button>

@@ -4,6 +4,7 @@ import { webhookAPI } from '../api/webhooks';
 import { ApiError } from '../api/client';
 import { useAuth } from '../lib/auth';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { usePageTitle } from '../lib/title';
 
 function fromState(state: unknown): string {
   if (typeof state === 'object' && state !== null && 'from' in state && typeof state.from === 'string') return state.from;
@@ -11,6 +12,7 @@ function fromState(state: unknown): string {
 }
 
 export function LoginPage() {
+  usePageTitle('Log in');
   const { token, login } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();

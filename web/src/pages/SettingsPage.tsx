@@ -7,6 +7,9 @@ import { formatDate } from '../lib/format';
 import { CopyButton } from '../components/CopyButton';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { usePageTitle } from '../lib/title';
+import { useCan } from '../lib/role';
+import { BridgePanel, SlaPanel } from '../components/settings/StatusPanels';
 
 function RetentionForm({ initial }: { initial: number }) {
   const qc = useQueryClient();
@@ -73,7 +76,7 @@ function ReplayLimitForm({ initial, hardCap }: { initial: number; hardCap: numbe
   );
 }
 
-function Tokens() {
+function Tokens({ isAdmin }: { isAdmin: boolean }) {
   const qc = useQueryClient();
   const tokens = useQuery({ queryKey: keys.tokens, queryFn: () => tokenAPI.list() });
   const [role, setRole] = useState<Role>('viewer');
@@ -103,26 +106,29 @@ function Tokens() {
               <th scope="col">Role</th>
               <th scope="col">Created</th>
               <th scope="col">Last used</th>
-              <th scope="col">Actions</th>
+              {isAdmin && <th scope="col">Actions</th>}
             </tr>
           </thead>
           <tbody>
             {tokens.data.tokens.map((t) => (
               <tr key={t.id}>
-                <td>{t.name || <span className="muted">{t.id}</span>}</td>
-                <td>{t.role}</td>
-                <td>{formatDate(t.createdAt)}</td>
-                <td>{formatDate(t.lastUsedAt)}</td>
-                <td>
-                  <button type="button" className="small danger" aria-label={`Revoke token ${t.name || t.id}`} onClick={() => setRevoking(t)}>
-                    Revoke
-                  </button>
-                </td>
+                <td data-label="Name">{t.name || <span className="muted">{t.id}</span>}</td>
+                <td data-label="Role">{t.role}</td>
+                <td data-label="Created">{formatDate(t.createdAt)}</td>
+                <td data-label="Last used">{formatDate(t.lastUsedAt)}</td>
+                {isAdmin && (
+                  <td data-label="Actions">
+                    <button type="button" className="small danger" aria-label={`Revoke token ${t.name || t.id}`} onClick={() => setRevoking(t)}>
+                      Revoke
+                    </button>
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      {isAdmin && (
       <form
         className="inline-row"
         aria-label="New token"
@@ -149,11 +155,12 @@ function Tokens() {
           Create token
         </button>
       </form>
+      )}
       <ErrorMessage error={create.error} />
       {create.data && (
-        <div className="notice">
+        <div className="notice new-token">
           <label htmlFor="new-token">New token (shown once)</label>
-          <input id="new-token" className="mono" readOnly value={create.data.token} />
+          <textarea id="new-token" className="mono" readOnly rows={2} value={create.data.token} />
           <CopyButton text={create.data.token} label="Copy new token" />
         </div>
       )}
@@ -175,6 +182,8 @@ function Tokens() {
 }
 
 export function SettingsPage() {
+  usePageTitle('Settings');
+  const isAdmin = useCan('admin');
   const retention = useQuery({ queryKey: keys.retention, queryFn: () => settingsAPI.getRetention() });
   const replays = useQuery({ queryKey: keys.replaySettings, queryFn: () => settingsAPI.getReplays() });
   return (
@@ -185,14 +194,21 @@ export function SettingsPage() {
       <section className="card" aria-labelledby="retention-heading">
         <h2 id="retention-heading">Retention</h2>
         <ErrorMessage error={retention.error} />
-        {retention.data && <RetentionForm initial={retention.data.retentionDays} />}
+        {retention.data && (isAdmin ? <RetentionForm initial={retention.data.retentionDays} /> : <p>Events are kept {retention.data.retentionDays} days.</p>)}
       </section>
       <section className="card" aria-labelledby="replays-heading">
         <h2 id="replays-heading">Replays</h2>
         <ErrorMessage error={replays.error} />
-        {replays.data && <ReplayLimitForm initial={replays.data.maxReplays} hardCap={replays.data.hardCap ?? 10} />}
+        {replays.data &&
+          (isAdmin ? (
+            <ReplayLimitForm initial={replays.data.maxReplays} hardCap={replays.data.hardCap ?? 10} />
+          ) : (
+            <p>Each delivery can be replayed {replays.data.maxReplays} times.</p>
+          ))}
       </section>
-      <Tokens />
+      <SlaPanel />
+      <BridgePanel />
+      <Tokens isAdmin={isAdmin} />
     </section>
   );
 }

@@ -11,9 +11,12 @@ import { JsonEditor, jsonError } from '../components/JsonEditor';
 import { HeadersEditor, headerRow, headersToRows, rowsToHeaders, type HeaderRow } from '../components/HeadersEditor';
 import { TestResponseView } from '../components/TestResponseView';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { usePageTitle } from '../lib/title';
+import { recallExample } from '../lib/presets';
 
 export function TestConsolePage() {
   const { id = '' } = useParams();
+  usePageTitle('Test console');
   const webhook = useQuery({ queryKey: keys.webhook(id), queryFn: () => webhookAPI.get(id) });
   if (webhook.error) return <ErrorMessage error={webhook.error} />;
   if (webhook.isPending) return <p>Loading…</p>;
@@ -59,8 +62,11 @@ function TestConsole({ webhook }: { webhook: Webhook }) {
   const qc = useQueryClient();
   const name = webhook.name || webhook.path;
   const [method, setMethod] = useState<HttpMethod>(webhook.methods?.[0] ?? 'POST');
-  const [rows, setRows] = useState<HeaderRow[]>(() => [headerRow('Content-Type', 'application/json')]);
-  const [body, setBody] = useState('{\n  "hello": "world"\n}');
+  const [example] = useState(() => recallExample(webhook.id));
+  const [rows, setRows] = useState<HeaderRow[]>(() =>
+    example ? Object.entries(example.headers).map(([k, v]) => headerRow(k, v)) : [headerRow('Content-Type', 'application/json')],
+  );
+  const [body, setBody] = useState(() => (example ? JSON.stringify(example.body, null, 2) : '{\n  "hello": "world"\n}'));
   const [sign, setSign] = useState(webhook.authType === 'signature');
   const [dryRun, setDryRun] = useState(false);
   const tests = useQuery({ queryKey: keys.webhookTests(webhook.id), queryFn: () => webhookAPI.listTests(webhook.id) });

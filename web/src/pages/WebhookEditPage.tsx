@@ -8,9 +8,16 @@ import {
   emptyModel,
   inputFromModel,
   modelFromWebhook,
-  validateModel,
+  validateFields,
+  type FieldProblem,
   type WebhookFormModel,
 } from '../lib/webhookForm';
+import { ApiError } from '../api/client';
+import { FieldError, FieldErrorsProvider, type FieldErrors } from '../components/FieldError';
+import { useCan } from '../lib/role';
+import { MetricsCharts } from '../components/charts/MetricsCharts';
+import { SENDER_PRESETS, applyPreset, rememberExample, type SenderPreset } from '../lib/presets';
+import { usePageTitle } from '../lib/title';
 import { formatDate, formatPercent } from '../lib/format';
 import { AuthFields } from '../components/webhook/AuthFields';
 import { MetadataRulesEditor } from '../components/webhook/MetadataRulesEditor';
@@ -31,6 +38,7 @@ export function WebhookEditPage() {
   const creating = id === undefined;
   const webhook = useQuery({ queryKey: keys.webhook(id ?? ''), queryFn: () => webhookAPI.get(id ?? ''), enabled: !creating });
   const location = useLocation();
+  usePageTitle(creating ? 'New webhook' : webhook.data ? `Webhook ${webhook.data.name || webhook.data.path}` : 'Webhook');
 
   if (creating) return <WebhookForm key="new" />;
   if (webhook.isPending) return <p>Loading…</p>;
@@ -43,7 +51,9 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
   const navigate = useNavigate();
   const qc = useQueryClient();
   const [m, setM] = useState<WebhookFormModel>(() => (webhook ? modelFromWebhook(webhook) : emptyModel()));
-  const [problems, setProblems] = useState<string[]>([]);
+  const [problems, setProblems] = useState<FieldProblem[]>([]);
+  const isAdmin = useCan('admin');
+  const [preset, setPreset] = useState<SenderPreset | null>(null);
   const [saved, setSaved] = useState(false);
   const workflows = useWorkflows();
   const eventTypes = useEventTypes();
@@ -52,6 +62,13 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
     setM((old) => ({ ...old, [key]: value }));
   };
 
+  const nameProps = useFieldPropsFrom(problems, 'name');
+  const pathProps = useFieldPropsFrom(problems, 'path');
+  const perSecondProps = useFieldPropsFrom(problems, 'rateLimit.perSecond');
+  const burstProps = useFieldPropsFrom(problems, 'rateLimit.burst');
+  const maxBodyProps = useFieldPropsFrom(problems, 'maxBodyBytes');
+  const depthProps = useFieldPropsFrom(problems, 'maxJsonDepth');
+  const versionProps = useFieldPropsFrom(problems, 'eventTypeVersion');
   const save = useMutation({
     mutationFn: async (model: WebhookFormModel) => {
       const input = inputFromModel(model);
@@ -63,6 +80,7 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
       void qc.invalidateQueries({ queryKey: keys.webhooks });
       qc.setQueryData(keys.webhook(w.id), w);
       if (creating) {
+        if (preset) rememberExample(w.id, preset);
         navigate(`/webhooks/${w.id}`, { state: secret ? { createdSecret: secret } : null });
       } else {
         setSaved(true);
@@ -73,10 +91,16 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const p = validateModel(m, creating);
+    const p = validateFields(m, creating);
     setProblems(p);
     if (p.length === 0) save.mutate(m);
   };
+
+  const fieldErrors: FieldErrors = {};
+  const serverErrors = save.error instanceof ApiError ? save.error.errors : [];
+  for (const e of serverErrors) if (e.field && !(e.field in fieldErrors)) fieldErrors[e.field] = e.message;
+  for (const p of problems) if (!(p.field in fieldErrors)) fieldErrors[p.field] = p.message;
+  const errorCount = Object.keys(fieldErrors).length;
 
   const title = creating ? 'New webhook' : `Webhook ${webhook.name || webhook.path}`;
   return (
@@ -100,26 +124,67 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
           </div>
         </div>
       )}
-      {webhook && webhook.authType === 'signature' && <SecretPanel webhook={webhook} createdSecret={createdSecret} />}
+      {webhook && <MetricsCharts webhookId={webhook.id} />}
+      {webhook && webhook.authType === 'signature' && isAdmin && <SecretPanel webhook={webhook} createdSecret={createdSecret} />}
 
+      <FieldErrorsProvider errors={fieldErrors}>
       <form onSubmit={submit} noValidate aria-label={creating ? 'Create webhook' : 'Edit webhook'}>
+        {!isAdmin && !creating && <p className="notice">Your token can read this webhook; only an admin token can change it.</p>}
+        <fieldset className="plain" disabled={!isAdmin}>
+        {creating && (
+          <fieldset>
+            <legend>Sender preset</legend>
+            <div className="grid">
+              <label>
+                Sender
+                <select
+                  value={preset?.id ?? ''}
+                  onChange={(e) => {
+                    const p = SENDER_PRESETS.find((x) => x.id === e.target.value) ?? null;
+                    setPreset(p);
+                    if (p) setM((old) => applyPreset(old, p));
+                  }}
+                >
+                  <option value="">— custom —</option>
+                  {SENDER_PRESETS.map((p) => (
+                    <option key={p.id} value={p.id}>
+                      {p.label}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            </div>
+            <p className="hint">
+              {preset
+                ? `Signature scheme ${preset.scheme}${preset.dedupHeader ? `, deduplicated by ${preset.dedupHeader}` : ''}; the test console starts with an example ${preset.label} payload.`
+                : 'Pick a sender to fill in its signature scheme, deduplication header and an example payload.'}
+            </p>
+          </fieldset>
+        )}
         <fieldset>
           <legend>General</legend>
           <div className="grid">
+            <div className="field">
             <label>
               Name
-              <input value={m.name} required onChange={(e) => set('name', e.target.value)} />
+              <input value={m.name} required {...nameProps} onChange={(e) => set('name', e.target.value)} />
             </label>
+            <FieldError field="name" />
+            </div>
+            <div className="field">
             <label>
               Path
               <input
                 value={m.path}
                 required
                 pattern="[a-z0-9][a-z0-9._\-]{0,127}"
-                aria-describedby="path-hint"
+                aria-describedby={pathProps['aria-describedby'] ? `${pathProps['aria-describedby']} path-hint` : 'path-hint'}
+                aria-invalid={pathProps['aria-invalid']}
                 onChange={(e) => set('path', e.target.value)}
               />
             </label>
+            <FieldError field="path" />
+            </div>
             <label>
               Workflow
               <select value={m.workflowId} onChange={(e) => set('workflowId', e.target.value)}>
@@ -167,6 +232,7 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
                 {method}
               </label>
             ))}
+            <FieldError field="methods" />
           </fieldset>
         </fieldset>
 
@@ -181,24 +247,36 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
             </label>
             {m.rateLimitOn && (
               <>
+                <div className="field">
                 <label>
                   Requests per second
-                  <input type="number" min={0} step="any" value={m.perSecond} onChange={(e) => set('perSecond', e.target.value)} />
+                  <input type="number" min={0} step="any" value={m.perSecond} {...perSecondProps} onChange={(e) => set('perSecond', e.target.value)} />
                 </label>
+                <FieldError field="rateLimit.perSecond" />
+                </div>
+                <div className="field">
                 <label>
                   Burst
-                  <input type="number" min={1} value={m.burst} onChange={(e) => set('burst', e.target.value)} />
+                  <input type="number" min={1} value={m.burst} {...burstProps} onChange={(e) => set('burst', e.target.value)} />
                 </label>
+                <FieldError field="rateLimit.burst" />
+                </div>
               </>
             )}
+            <div className="field">
             <label>
               Max body bytes
-              <input type="number" min={1} max={8388608} placeholder="1048576 (default)" value={m.maxBodyBytes} onChange={(e) => set('maxBodyBytes', e.target.value)} />
+              <input type="number" min={1} max={8388608} placeholder="1048576 (default)" value={m.maxBodyBytes} {...maxBodyProps} onChange={(e) => set('maxBodyBytes', e.target.value)} />
             </label>
+            <FieldError field="maxBodyBytes" />
+            </div>
+            <div className="field">
             <label>
               Max JSON depth
-              <input type="number" min={1} placeholder="64 (default)" value={m.maxJsonDepth} onChange={(e) => set('maxJsonDepth', e.target.value)} />
+              <input type="number" min={1} placeholder="64 (default)" value={m.maxJsonDepth} {...depthProps} onChange={(e) => set('maxJsonDepth', e.target.value)} />
             </label>
+            <FieldError field="maxJsonDepth" />
+            </div>
             <label>
               Content types
               <input value={m.contentTypes} placeholder="any (comma separated)" onChange={(e) => set('contentTypes', e.target.value)} />
@@ -217,6 +295,7 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
         <fieldset>
           <legend>Schema</legend>
           <div className="grid">
+            <div className="field">
             <label>
               Event type
               <select value={m.eventType} onChange={(e) => set('eventType', e.target.value)}>
@@ -229,10 +308,15 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
                 {m.eventType && !eventTypes.data?.eventTypes.some((t) => t.name === m.eventType) && <option value={m.eventType}>{m.eventType}</option>}
               </select>
             </label>
+            <FieldError field="eventType" />
+            </div>
+            <div className="field">
             <label>
               Event type version
-              <input type="number" min={1} placeholder="latest" value={m.eventTypeVersion} onChange={(e) => set('eventTypeVersion', e.target.value)} />
+              <input type="number" min={1} placeholder="latest" value={m.eventTypeVersion} {...versionProps} onChange={(e) => set('eventTypeVersion', e.target.value)} />
             </label>
+            <FieldError field="eventTypeVersion" />
+            </div>
             <label>
               Schema mode
               <select value={m.schemaMode} onChange={(e) => set('schemaMode', e.target.value as SchemaMode)}>
@@ -255,20 +339,19 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
           <p className="hint">Matching body fields show as "***" in the dashboard, API and exports; workflows and replays get the real payload.</p>
         </fieldset>
 
-        {problems.length > 0 && (
-          <div role="alert" className="error-box">
-            <ul>
-              {problems.map((p) => (
-                <li key={p}>{p}</li>
-              ))}
-            </ul>
+        </fieldset>
+        {errorCount > 0 && (
+          <div role="alert" className="error-box form-summary">
+            {errorCount === 1 ? 'One field needs attention' : `${errorCount} fields need attention`}: {Object.values(fieldErrors).join(' ')}
           </div>
         )}
-        <ErrorMessage error={save.error} prefix="Could not save" />
+        {save.error && !(save.error instanceof ApiError && serverErrors.some((e) => e.field)) && <ErrorMessage error={save.error} prefix="Could not save" />}
         <div className="actions">
-          <button type="submit" className="primary" disabled={save.isPending}>
-            {creating ? 'Create webhook' : 'Save changes'}
-          </button>
+          {isAdmin && (
+            <button type="submit" className="primary" disabled={save.isPending}>
+              {creating ? 'Create webhook' : 'Save changes'}
+            </button>
+          )}
           {saved && (
             <span role="status" className="ok-text">
               Saved.
@@ -276,6 +359,14 @@ function WebhookForm({ webhook, createdSecret }: { webhook?: Webhook; createdSec
           )}
         </div>
       </form>
+      </FieldErrorsProvider>
     </section>
   );
+}
+
+const errId = (field: string) => `err-${field.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
+
+/** aria props for an input of this form (outside the provider, so read the client problems). */
+function useFieldPropsFrom(problems: FieldProblem[], field: string): { 'aria-invalid'?: true; 'aria-describedby'?: string } {
+  return problems.some((p) => p.field === field) ? { 'aria-invalid': true, 'aria-describedby': errId(field) } : {};
 }

@@ -9,22 +9,30 @@ import { DataTable } from '../components/DataTable';
 import { CopyButton } from '../components/CopyButton';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { useCan } from '../lib/role';
+import { MetricsCharts, Sparkline } from '../components/charts/MetricsCharts';
+import { usePageTitle } from '../lib/title';
 
+function rateBadge(rate: number): string {
+  return rate >= 0.1 ? 'badge-failed' : rate > 0 ? 'badge-filtered' : 'badge-processed';
+}
+
+/** Enabled or not, and the error rate over 1 h and 24 h, both visible. */
 function WebhookStatus({ w }: { w: Webhook }) {
-  const rate = w.errorRate?.lastHour ?? 0;
+  const hour = w.errorRate?.lastHour ?? 0;
+  const day = w.errorRate?.last24h ?? 0;
   return (
-    <span>
+    <span className="status-cell">
       <span className={`badge ${w.enabled ? 'badge-processed' : 'badge-disabled'}`}>{w.enabled ? 'active' : 'disabled'}</span>
-      {rate > 0 && (
-        <span className={`badge ${rate >= 0.1 ? 'badge-failed' : 'badge-filtered'}`} title={`24 h: ${formatPercent(w.errorRate?.last24h)}`}>
-          {formatPercent(rate)} errors (1 h)
-        </span>
-      )}
+      <span className={`badge ${rateBadge(hour)}`}>{formatPercent(hour)} errors 1 h</span>
+      <span className={`badge ${rateBadge(day)}`}>{formatPercent(day)} errors 24 h</span>
     </span>
   );
 }
 
 export function WebhooksPage() {
+  usePageTitle('Webhooks');
+  const isAdmin = useCan('admin');
   const qc = useQueryClient();
   const [q, setQ] = useState('');
   const [cursor, setCursor] = useState<string | undefined>(undefined);
@@ -69,6 +77,7 @@ export function WebhooksPage() {
           `${AUTH_TYPE_LABELS[row.original.authType] ?? row.original.authType}${row.original.signatureScheme && row.original.authType === 'signature' ? ` (${row.original.signatureScheme})` : ''}`,
       },
       { header: 'Status', cell: ({ row }) => <WebhookStatus w={row.original} /> },
+      { header: '24 h', cell: ({ row }) => <Sparkline webhookId={row.original.id} label={row.original.name || row.original.path} /> },
       { header: 'Created', cell: ({ row }) => formatDate(row.original.createdAt) },
       { header: 'Last Triggered', cell: ({ row }) => formatDate(row.original.lastTriggeredAt) },
       {
@@ -78,33 +87,39 @@ export function WebhooksPage() {
           const name = w.name || w.path;
           return (
             <div className="row-actions">
-              <button type="button" className="small" aria-label={`${w.enabled ? 'Disable' : 'Enable'} ${name}`} onClick={() => toggle.mutate(w)}>
-                {w.enabled ? 'Disable' : 'Enable'}
-              </button>
-              <Link className="button small" to={`/webhooks/${w.id}`} aria-label={`Edit ${name}`}>
-                Edit
+              {isAdmin && (
+                <button type="button" className="small" aria-label={`${w.enabled ? 'Disable' : 'Enable'} ${name}`} onClick={() => toggle.mutate(w)}>
+                  {w.enabled ? 'Disable' : 'Enable'}
+                </button>
+              )}
+              <Link className="button small" to={`/webhooks/${w.id}`} aria-label={`${isAdmin ? 'Edit' : 'View'} ${name}`}>
+                {isAdmin ? 'Edit' : 'View'}
               </Link>
               <CopyButton text={w.url} label={`Copy URL of ${name}`}>
                 Copy URL
               </CopyButton>
-              <button type="button" className="small danger" aria-label={`Delete ${name}`} onClick={() => setToDelete(w)}>
-                Delete
-              </button>
+              {isAdmin && (
+                <button type="button" className="small danger" aria-label={`Delete ${name}`} onClick={() => setToDelete(w)}>
+                  Delete
+                </button>
+              )}
             </div>
           );
         },
       },
     ],
-    [toggle, workflowName],
+    [toggle, workflowName, isAdmin],
   );
 
   return (
     <section>
       <div className="page-head">
         <h1>Webhooks</h1>
-        <Link className="button primary" to="/webhooks/new">
-          New webhook
-        </Link>
+        {isAdmin && (
+          <Link className="button primary" to="/webhooks/new">
+            New webhook
+          </Link>
+        )}
       </div>
       <div className="toolbar">
         <label htmlFor="wh-search">Search</label>
@@ -133,6 +148,7 @@ export function WebhooksPage() {
           empty="No webhooks yet. Create one to get an ingest URL."
         />
       )}
+      <MetricsCharts title="All webhooks" />
       <div className="pager">
         {cursor && (
           <button type="button" onClick={() => setCursor(undefined)}>

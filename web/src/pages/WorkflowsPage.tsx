@@ -5,12 +5,14 @@ import { keys, useWorkflows } from '../lib/queries';
 import { formatDate } from '../lib/format';
 import { JsonEditor, jsonError } from '../components/JsonEditor';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { usePageTitle } from '../lib/title';
 
 const DEFAULT_STEPS = `[
   { "type": "log", "message": "received {{ .eventId }}" }
 ]`;
 
 export function WorkflowsPage() {
+  usePageTitle('Workflows');
   const qc = useQueryClient();
   const workflows = useWorkflows();
   const [name, setName] = useState('');

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { useMutation } from '@tanstack/react-query';
 import { eventAPI, type BatchReplayFilter, type BatchReplayTarget } from '../../api/events';
 import { ReplayJobProgress } from './ReplayJobProgress';
@@ -66,6 +67,11 @@ export function BatchReplayPanel({ selectedIds, filter }: Props) {
       {jobIds.map((id) => (
         <ReplayJobProgress key={id} jobId={id} />
       ))}
+      {jobIds.length > 0 && (
+        <p className="hint">
+          Jobs keep running when you leave this page: follow them on <Link to="/jobs">Jobs</Link>.
+        </p>
+      )}
     </section>
   );
 }

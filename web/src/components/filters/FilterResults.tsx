@@ -2,6 +2,11 @@ import { Link } from 'react-router';
 import { rulePath, type FilterTestResponse, type RuleResult } from '../../api/filters';
 import { shortId } from '../../lib/format';
 
+/** Counts from 1 like the builder: "Rule 1", "Group 2 rule 1". */
+export function ruleLabel(r: Pick<RuleResult, 'index' | 'groupIndex'>): string {
+  return r.groupIndex < 0 ? `Rule ${r.index + 1}` : `Group ${r.groupIndex + 1} rule ${r.index + 1}`;
+}
+
 function RuleLine({ r }: { r: RuleResult }) {
   const state = r.skipped ? 'off' : r.matched ? '✓' : '✗';
   const cls = r.skipped ? 'badge-disabled' : r.matched ? 'badge-processed' : 'badge-failed';
@@ -10,7 +15,7 @@ function RuleLine({ r }: { r: RuleResult }) {
       <span className={`badge ${cls}`} aria-label={r.skipped ? 'disabled' : r.matched ? 'matched' : 'did not match'}>
         {state}
       </span>{' '}
-      <code>{rulePath(r)}</code> <code>{r.rule.field}</code> {r.rule.operator}
+      <strong title={rulePath(r)}>{ruleLabel(r)}</strong> <code>{r.rule.field}</code> {r.rule.operator}
       {r.rule.value !== undefined ? <code> {JSON.stringify(r.rule.value)}</code> : null}
       {r.values && r.values.length > 0 ? <span className="muted"> got {JSON.stringify(r.values)}</span> : null}
       {r.error ? <span className="error-text"> {r.error}</span> : null}

@@ -1,5 +1,6 @@
 import { AUTH_TYPE_LABELS, SIGNATURE_SCHEMES, type AuthType, type HmacConfig, type SignatureScheme } from '../../api/webhooks';
 import type { WebhookFormModel } from '../../lib/webhookForm';
+import { FieldError, useFieldProps } from '../FieldError';
 
 interface Props {
   m: WebhookFormModel;
@@ -18,6 +19,12 @@ const SCHEME_HELP: Record<SignatureScheme, string> = {
 
 function HmacFields({ hmac, onChange }: { hmac: HmacConfig; onChange: (h: HmacConfig) => void }) {
   const up = <K extends keyof HmacConfig>(k: K, v: HmacConfig[K]) => onChange({ ...hmac, [k]: v });
+  const headerProps = useFieldProps('hmac.header');
+  const contentProps = useFieldProps('hmac.signedContent');
+  const idProps = useFieldProps('hmac.idHeader');
+  const tsProps = useFieldProps('hmac.timestampHeader');
+  const tolProps = useFieldProps('hmac.toleranceSeconds');
+  const hasTimestamp = hmac.timestampHeader.trim() !== '';
   return (
     <fieldset>
       <legend>HMAC settings</legend>
@@ -36,35 +43,58 @@ function HmacFields({ hmac, onChange }: { hmac: HmacConfig; onChange: (h: HmacCo
             <option value="base64">base64</option>
           </select>
         </label>
+        <div className="field">
         <label>
           Signature header
-          <input value={hmac.header} onChange={(e) => up('header', e.target.value)} />
+          <input value={hmac.header} {...headerProps} onChange={(e) => up('header', e.target.value)} />
         </label>
+        <FieldError field="hmac.header" />
+        </div>
         <label>
           Prefix
           <input value={hmac.prefix} placeholder="e.g. sha256=" onChange={(e) => up('prefix', e.target.value)} />
         </label>
+        <div className="field">
         <label>
           Signed content
-          <input value={hmac.signedContent} onChange={(e) => up('signedContent', e.target.value)} aria-describedby="signed-content-hint" />
+          <input
+            value={hmac.signedContent}
+            onChange={(e) => up('signedContent', e.target.value)}
+            aria-invalid={contentProps['aria-invalid']}
+            aria-describedby={contentProps['aria-describedby'] ? `${contentProps['aria-describedby']} signed-content-hint` : 'signed-content-hint'}
+          />
         </label>
+        <FieldError field="hmac.signedContent" />
+        </div>
+        <div className="field">
         <label>
           Id header
-          <input value={hmac.idHeader ?? ''} placeholder="for {id}" onChange={(e) => up('idHeader', e.target.value)} />
+          <input value={hmac.idHeader ?? ''} placeholder="for {id}" {...idProps} onChange={(e) => up('idHeader', e.target.value)} />
         </label>
+        <FieldError field="hmac.idHeader" />
+        </div>
+        <div className="field">
         <label>
           Timestamp header
-          <input value={hmac.timestampHeader} placeholder="none" onChange={(e) => up('timestampHeader', e.target.value)} />
+          <input value={hmac.timestampHeader} placeholder="none" {...tsProps} onChange={(e) => up('timestampHeader', e.target.value)} />
         </label>
+        <FieldError field="hmac.timestampHeader" />
+        </div>
+        <div className="field">
         <label>
           Tolerance (seconds)
           <input
             type="number"
             min={0}
-            value={hmac.toleranceSeconds}
+            value={hasTimestamp ? hmac.toleranceSeconds : ''}
+            placeholder="needs a timestamp header"
+            disabled={!hasTimestamp}
+            {...tolProps}
             onChange={(e) => up('toleranceSeconds', Number(e.target.value) || 0)}
           />
         </label>
+        <FieldError field="hmac.toleranceSeconds" />
+        </div>
       </div>
       <p id="signed-content-hint" className="hint">
         Template over <code>{'{id}'}</code>, <code>{'{timestamp}'}</code> and <code>{'{body}'}</code>.
@@ -73,8 +103,20 @@ function HmacFields({ hmac, onChange }: { hmac: HmacConfig; onChange: (h: HmacCo
   );
 }
 
+/** Schemes whose secret the provider issues: the user pastes it, hookstream never generates it. */
+export const PROVIDER_SCHEMES: ReadonlySet<SignatureScheme> = new Set<SignatureScheme>(['github', 'stripe', 'shopify', 'slack']);
+
+function secretHint(scheme: SignatureScheme, creating: boolean): string {
+  if (!creating) return 'Leave empty to keep the stored secret; rotate it with a grace period in "Signing secret" above.';
+  if (PROVIDER_SCHEMES.has(scheme)) return 'Paste the secret the provider shows for this endpoint. Empty: hookstream generates one that you then enter at the provider.';
+  return 'Empty: hookstream generates a secret of 32 random bytes and shows it once after creating.';
+}
+
 export function AuthFields({ m, set, creating }: Props) {
-  const keepHint = creating ? '' : ' Leave empty to keep the stored one.';
+  const secretProps = useFieldProps('secret');
+  const userProps = useFieldProps('basicUsername');
+  const passProps = useFieldProps('basicPassword');
+  const keyProps = useFieldProps('apiKey');
   return (
     <fieldset>
       <legend>Authentication</legend>
@@ -107,6 +149,7 @@ export function AuthFields({ m, set, creating }: Props) {
         <>
           <p className="hint">{SCHEME_HELP[m.signatureScheme]}</p>
           <div className="grid">
+            <div className="field">
             <label>
               Secret
               <input
@@ -114,9 +157,12 @@ export function AuthFields({ m, set, creating }: Props) {
                 autoComplete="new-password"
                 value={m.secret}
                 placeholder={creating ? 'generated when empty' : 'unchanged'}
+                {...secretProps}
                 onChange={(e) => set('secret', e.target.value)}
               />
             </label>
+            <FieldError field="secret" />
+            </div>
             {m.signatureScheme === 'standard-webhooks' && (
               <label>
                 Public key (v1a)
@@ -124,16 +170,20 @@ export function AuthFields({ m, set, creating }: Props) {
               </label>
             )}
           </div>
-          <p className="hint">Empty: a secret of 32 random bytes is generated.{keepHint}</p>
+          <p className="hint">{secretHint(m.signatureScheme, creating)}</p>
           {m.signatureScheme === 'hmac' && <HmacFields hmac={m.hmac} onChange={(h) => set('hmac', h)} />}
         </>
       )}
       {m.authType === 'basic' && (
         <div className="grid">
+          <div className="field">
           <label>
             Username
-            <input value={m.basicUsername} autoComplete="off" onChange={(e) => set('basicUsername', e.target.value)} />
+            <input value={m.basicUsername} autoComplete="off" {...userProps} onChange={(e) => set('basicUsername', e.target.value)} />
           </label>
+          <FieldError field="basicUsername" />
+          </div>
+          <div className="field">
           <label>
             Password
             <input
@@ -141,13 +191,17 @@ export function AuthFields({ m, set, creating }: Props) {
               autoComplete="new-password"
               value={m.basicPassword}
               placeholder={creating ? '' : 'unchanged'}
+              {...passProps}
               onChange={(e) => set('basicPassword', e.target.value)}
             />
           </label>
+          <FieldError field="basicPassword" />
+          </div>
         </div>
       )}
       {m.authType === 'api_key' && (
         <div className="grid">
+          <div className="field">
           <label>
             API key
             <input
@@ -155,9 +209,12 @@ export function AuthFields({ m, set, creating }: Props) {
               autoComplete="new-password"
               value={m.apiKey}
               placeholder={creating ? '' : 'unchanged'}
+              {...keyProps}
               onChange={(e) => set('apiKey', e.target.value)}
             />
           </label>
+          <FieldError field="apiKey" />
+          </div>
           <label>
             API key header
             <input value={m.apiKeyHeader} onChange={(e) => set('apiKeyHeader', e.target.value)} />

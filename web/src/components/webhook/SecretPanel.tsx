@@ -6,6 +6,7 @@ import { formatDate } from '../../lib/format';
 import { CopyButton } from '../CopyButton';
 import { ConfirmDialog } from '../ConfirmDialog';
 import { ErrorMessage } from '../ErrorMessage';
+import { PROVIDER_SCHEMES } from './AuthFields';
 
 /** Show / copy / regenerate (with grace period) the webhook's signing secret. */
 export function SecretPanel({ webhook, createdSecret }: { webhook: Webhook; createdSecret?: string | undefined }) {
@@ -13,15 +14,19 @@ export function SecretPanel({ webhook, createdSecret }: { webhook: Webhook; crea
   const [secret, setSecret] = useState<WebhookSecret | null>(createdSecret ? { secret: createdSecret } : null);
   const [confirming, setConfirming] = useState(false);
   const [graceHours, setGraceHours] = useState('24');
+  const [pasted, setPasted] = useState('');
+  // Stripe, Shopify, Slack and GitHub sign with a secret they issue: the user pastes the new one.
+  const provider = webhook.signatureScheme ? PROVIDER_SCHEMES.has(webhook.signatureScheme) : false;
 
   const show = useMutation({
     mutationFn: () => webhookAPI.getSecret(webhook.id),
     onSuccess: setSecret,
   });
   const regenerate = useMutation({
-    mutationFn: (graceSeconds: number) => webhookAPI.regenerateSecret(webhook.id, graceSeconds),
+    mutationFn: (graceSeconds: number) => webhookAPI.regenerateSecret(webhook.id, graceSeconds, provider ? pasted.trim() : undefined),
     onSuccess: (res) => {
       setConfirming(false);
+      setPasted('');
       setSecret((old) => ({ secret: res.secret, graceSecret: old?.secret ?? null, graceUntil: null }));
       void qc.invalidateQueries({ queryKey: keys.webhookSecret(webhook.id) });
       // Re-read to learn the grace expiry as the server stored it.
@@ -29,7 +34,7 @@ export function SecretPanel({ webhook, createdSecret }: { webhook: Webhook; crea
     },
   });
   const grace = Number(graceHours);
-  const graceValid = Number.isFinite(grace) && grace >= 0;
+  const graceValid = Number.isFinite(grace) && grace >= 0 && (!provider || pasted.trim() !== '');
 
   return (
     <section className="card" aria-labelledby="secret-heading">
@@ -61,19 +66,30 @@ export function SecretPanel({ webhook, createdSecret }: { webhook: Webhook; crea
         </button>
       )}{' '}
       <button type="button" onClick={() => setConfirming(true)}>
-        Regenerate secret
+        {provider ? 'Rotate secret' : 'Regenerate secret'}
       </button>
       <ErrorMessage error={show.error} prefix="Could not read the secret" />
       {confirming && (
         <ConfirmDialog
-          title="Regenerate the signing secret?"
-          confirmLabel="Regenerate"
+          title={provider ? 'Rotate to the provider’s new secret?' : 'Regenerate the signing secret?'}
+          confirmLabel={provider ? 'Rotate' : 'Regenerate'}
           danger
           busy={regenerate.isPending || !graceValid}
           onCancel={() => setConfirming(false)}
           onConfirm={() => graceValid && regenerate.mutate(Math.round(grace * 3600))}
         >
-          <p>Senders must switch to the new secret. The current one keeps working for the grace period.</p>
+          {provider ? (
+            <>
+              <p>
+                {webhook.signatureScheme} signs with a secret it issues. Roll the secret at the provider, paste the new one here; deliveries
+                signed with the current one keep passing for the grace period.
+              </p>
+              <label htmlFor="pasted-secret">New secret from {webhook.signatureScheme}</label>
+              <input id="pasted-secret" className="mono" type="password" autoComplete="off" value={pasted} onChange={(e) => setPasted(e.target.value)} />
+            </>
+          ) : (
+            <p>Senders must switch to the new secret. The current one keeps working for the grace period.</p>
+          )}
           <label htmlFor="grace-hours">Grace period (hours, 0 revokes the old secret now)</label>
           <input id="grace-hours" type="number" min={0} step="any" value={graceHours} onChange={(e) => setGraceHours(e.target.value)} />
           <ErrorMessage error={regenerate.error} />
