@@ -101,7 +101,7 @@ func (d *Decider) Start(ctx context.Context) error {
 	d.mu.Lock()
 	if d.done != nil {
 		d.mu.Unlock()
-		return errors.New("pipeline: decider already started")
+		return nil // already running: a second Start is a no-op (hookstream.StartStop)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	d.cancel, d.done = cancel, make(chan struct{})
