@@ -33,6 +33,10 @@ type Config struct {
 	GroupCommit     string
 	DevNoSync       bool
 	PProf           bool // HOOKSTREAM_PPROF (wire_pprof.go), default false
+	// Live feed (wire_feed.go).
+	FeedQueueSize    int
+	FeedPingInterval time.Duration
+	FeedWriteTimeout time.Duration
 }
 
 type option struct {
@@ -75,6 +79,21 @@ var options = []option{
 	{"trusted-proxies", "HOOKSTREAM_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is honoured", str(func(c *Config) *string { return &c.TrustedProxies })},
 	{"redact-headers", "HOOKSTREAM_REDACT_HEADERS", "", "comma-separated extra header names redacted in stored events", str(func(c *Config) *string { return &c.RedactHeaders })},
 	{"geoip-db", "HOOKSTREAM_GEOIP_DB", "", "MaxMind-format database (.mmdb) for geo enrichment", str(func(c *Config) *string { return &c.GeoIPDB })},
+	{"feed-queue-size", "HOOKSTREAM_FEED_QUEUE_SIZE", "256", "live feed: messages queued per WebSocket client before it is closed as too slow (1008)", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		c.FeedQueueSize = n
+		return err
+	}},
+	{"feed-ping-interval", "HOOKSTREAM_FEED_PING_INTERVAL", "30s", "live feed: WebSocket ping interval (an unanswered ping closes the connection)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		c.FeedPingInterval = d
+		return err
+	}},
+	{"feed-write-timeout", "HOOKSTREAM_FEED_WRITE_TIMEOUT", "30s", "live feed: longest wait for one message to reach a client before the connection is dropped", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		c.FeedWriteTimeout = d
+		return err
+	}},
 	{"group-commit", "HOOKSTREAM_GROUP_COMMIT", "on", "group concurrent ingest appends into atomic batches (one fsync for many): on or off", str(func(c *Config) *string { return &c.GroupCommit })},
 }
 
