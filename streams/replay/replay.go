@@ -371,7 +371,13 @@ func (s *Service) replayData(orig *hookstream.Event, body json.RawMessage, edite
 	_ = json.Unmarshal(d["contentType"], &contentType)
 	var schemaErrs []hookstream.FieldError
 	if s.cfg.LookupWebhook != nil {
-		if wh, v, ok := s.cfg.LookupWebhook(orig.TenantID, orig.WebhookID); ok && v != nil {
+		wh, v, ok := s.cfg.LookupWebhook(orig.TenantID, orig.WebhookID)
+		if ok && len(wh.MaskPaths) > 0 && len(d["bodyEncoding"]) == 0 {
+			// An edit of the masked view never writes the placeholder over
+			// the original values (SPEC §7).
+			body = unmask(body, d["body"], wh.MaskPaths)
+		}
+		if ok && v != nil {
 			verrs, err := v.ValidateJSON(body)
 			if err != nil {
 				return nil, hookstream.Invalid(hookstream.EINVALID, "body must be a JSON value", hookstream.FieldError{Field: "body", Message: err.Error()})
