@@ -396,3 +396,38 @@ func TestFeedSlowClientClosed1008(t *testing.T) {
 	require.NoError(t, fast.err)
 	fast.mu.Unlock()
 }
+
+// `hookstream events tail` follows the live feed.
+func TestEventsTailUsesTheFeed(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	h := s.createHook(map[string]any{"name": "tail", "path": "tail-" + eventstore.NewID()[:8], "authType": "none"})
+	ctx, cancel := context.WithCancel(t.Context())
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"events", "tail", "--json", "--type", "webhook.received", "--url", s.URL, "--token", s.Token}, out, errOut)
+	}()
+	// The tail connects asynchronously: keep sending until one shows up.
+	var first string
+	poll(t, 60*time.Second, 100*time.Millisecond, func() bool {
+		if first != "" && strings.Contains(out.String(), first) {
+			return true
+		}
+		first = s.ingest(h.Path, `{"tail":1}`)
+		return false
+	}, func() string { return "tail printed nothing: " + errOut.String() })
+	second := s.ingest(h.Path, `{"tail":2}`)
+	poll(t, 60*time.Second, 20*time.Millisecond, func() bool { return strings.Contains(out.String(), second) },
+		func() string { return "second event not printed" })
+	cancel()
+	require.NoError(t, <-done)
+	for line := range strings.SplitSeq(strings.TrimSpace(out.String()), "\n") {
+		var ev hookstream.Event
+		require.NoError(t, json.Unmarshal([]byte(line), &ev), line)
+		require.Equal(t, hookstream.EventWebhookReceived, ev.Type)
+	}
+	// Wrong token: a clear error, no retry loop.
+	err := run(t.Context(), []string{"events", "tail", "--url", s.URL, "--token", "hst_wrong"}, io.Discard, io.Discard)
+	require.ErrorContains(t, err, "401")
+}

@@ -53,7 +53,7 @@ func buildFeed(ctx context.Context, m *Main) ([]handlers.Module, []Component, er
 	mod := &handlers.FeedModule{Hub: hub, Tickets: feed.NewTickets(ticketKV, 0), PingInterval: m.Config.FeedPingInterval,
 		WriteTimeout: m.Config.FeedWriteTimeout,
 	}
-	return []handlers.Module{mod}, []Component{hub}, nil
+	return []handlers.Module{mod, handlers.OpenAPIModule{}}, []Component{hub}, nil
 }
 
 // maskFunc masks the body fields named by a webhook's maskPaths in an
