@@ -60,6 +60,10 @@ type options struct {
 	NATSURL     string
 	DatabaseURL string
 	ServerPID   int
+
+	// The live-feed load test (feed.go).
+	FeedClients int
+	FeedRate    float64
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -88,6 +92,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.NATSURL, "nats-url", "", "with --target: NATS URL to check the HOOKS stream (else GET /api/v1/events/{id})")
 	fs.StringVar(&o.DatabaseURL, "database-url", "", "with --target: PostgreSQL URL to measure projection lag")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "with --target: server pid on this machine, for CPU and RSS")
+	fs.IntVar(&o.FeedClients, "feed-clients", 0, "live-feed load test only: this many WebSocket clients of --target while events are ingested at --feed-rate (see feed.go)")
+	fs.Float64Var(&o.FeedRate, "feed-rate", 1000, "live-feed load test: events ingested per second")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -144,6 +150,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stderr, "hookbench:", err)
 		return 2
+	}
+	if o.FeedClients > 0 {
+		return runFeedBench(ctx, o, stdout, stderr)
 	}
 	b := &bench{o: o, stderr: stderr, start: time.Now()}
 	rep, err := b.run(ctx)
