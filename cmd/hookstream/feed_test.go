@@ -406,7 +406,7 @@ func TestEventsTailUsesTheFeed(t *testing.T) {
 	out, errOut := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"events", "tail", "--json", "--type", "webhook.received", "--url", s.URL, "--token", s.Token}, out, errOut)
+		done <- run(ctx, []string{"events", "tail", "--json", "--type", "webhook.received", "--webhook", h.ID, "--url", s.URL, "--token", s.Token}, out, errOut)
 	}()
 	// The tail connects asynchronously: keep sending until one shows up.
 	var first string

@@ -893,9 +893,12 @@ export interface components {
             code?: string;
             errors?: components["schemas"]["FieldError"][];
         };
+        /** @description A field's error; schema errors name the JSON Schema keyword and instance path. */
         FieldError: {
-            field: string;
+            field?: string;
             message: string;
+            keyword?: string;
+            instancePath?: string;
         };
         Readiness: {
             status: string;
