@@ -72,11 +72,14 @@ func runFeedBench(ctx context.Context, o options, stdout, stderr io.Writer) int 
 	logf := func(f string, a ...any) { fmt.Fprintf(stderr, "hookbench feed: "+f+"\n", a...) }
 	client := &http.Client{Timeout: 30 * time.Second}
 	api := func(method, path string, body any, out any) error {
-		raw, _ := json.Marshal(body)
-		req, _ := http.NewRequestWithContext(ctx, method, o.Target+path, bytes.NewReader(raw))
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		req, _ := http.NewRequestWithContext(ctx, method, o.Target+path, bytes.NewReader(raw)) //nolint:gosec // G704: the operator's own --target
 		req.Header.Set("Authorization", "Bearer "+o.Token)
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
+		resp, err := client.Do(req) //nolint:gosec // G704: the operator's own --target
 		if err != nil {
 			return err
 		}
@@ -106,8 +109,11 @@ func runFeedBench(ctx context.Context, o options, stdout, stderr io.Writer) int 
 		wg.Go(func() {
 			sem <- struct{}{}
 			dctx, dcancel := context.WithTimeout(cctx, 60*time.Second)
-			c, _, err := websocket.Dial(dctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + o.Token}}})
+			c, resp, err := websocket.Dial(dctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + o.Token}}})
 			dcancel()
+			if resp != nil && resp.Body != nil {
+				_ = resp.Body.Close()
+			}
 			<-sem
 			connected <- err
 			if err != nil {
@@ -147,7 +153,7 @@ func runFeedBench(ctx context.Context, o options, stdout, stderr io.Writer) int 
 			return 1
 		}
 	}
-	time.Sleep(2 * time.Second) //nolint:forbidigo // let the server settle before reading its RSS (a bench, not a test)
+	time.Sleep(2 * time.Second)
 	rssAfter := vmRSS(o.ServerPID)
 	logf("%d clients connected; server RSS %d → %d MiB", o.FeedClients, rssBefore>>20, rssAfter>>20)
 
@@ -160,13 +166,13 @@ func runFeedBench(ctx context.Context, o options, stdout, stderr io.Writer) int 
 	pad := strings.Repeat("x", 512)
 	for next := start; time.Since(start) < o.Duration && ctx.Err() == nil; next = next.Add(interval) {
 		if d := time.Until(next); d > 0 {
-			time.Sleep(d) //nolint:forbidigo // open-loop pacing
+			time.Sleep(d)
 		}
 		swg.Go(func() {
 			body := fmt.Sprintf(`{"sentAt":%d,"pad":%q}`, time.Now().UnixNano(), pad)
-			req, _ := http.NewRequestWithContext(ctx, "POST", o.Target+"/api/v1/webhooks/"+hook.Path, strings.NewReader(body))
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, o.Target+"/api/v1/webhooks/"+hook.Path, strings.NewReader(body)) //nolint:gosec // G704: the operator's own --target
 			req.Header.Set("Content-Type", "application/json")
-			resp, err := sendClient.Do(req)
+			resp, err := sendClient.Do(req) //nolint:gosec // G704: the operator's own --target
 			if err != nil {
 				sendErr.Add(1)
 				return
@@ -185,7 +191,7 @@ func runFeedBench(ctx context.Context, o options, stdout, stderr io.Writer) int 
 	want := sent.Load() * int64(o.FeedClients)
 	deadline := time.Now().Add(60 * time.Second)
 	for received.Load() < want && time.Now().Before(deadline) && closed1008.Load()+failed.Load() == 0 {
-		time.Sleep(100 * time.Millisecond) //nolint:forbidigo // drain
+		time.Sleep(100 * time.Millisecond)
 	}
 	cancel()
 	wg.Wait()

@@ -353,6 +353,9 @@ func tailOnce(ctx context.Context, c *apiClient, p *tailParams, seen *recentIDs,
 		HTTPHeader: http.Header{"Authorization": {"Bearer " + c.token}},
 	})
 	cancel()
+	if resp != nil && resp.Body != nil {
+		defer resp.Body.Close()
+	}
 	if err != nil {
 		if resp != nil && resp.StatusCode >= 400 {
 			ae := &apiError{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode)}
