@@ -431,3 +431,38 @@ func TestEventsTailUsesTheFeed(t *testing.T) {
 	err := run(t.Context(), []string{"events", "tail", "--url", s.URL, "--token", "hst_wrong"}, io.Discard, io.Discard)
 	require.ErrorContains(t, err, "401")
 }
+
+// Pings keep a reading client connected and drop one that stopped
+// answering (a dead peer).
+func TestFeedPings(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, func(c *Config) { c.FeedPingInterval = 100 * time.Millisecond })
+	h := s.createHook(map[string]any{"name": "ping", "path": "ping-" + eventstore.NewID()[:8], "authType": "none"})
+	alive, _, err := s.dialFeed("", bearer(s.Token))
+	require.NoError(t, err)
+	r := readFeed(t, alive) // reading answers pings
+	dead, _, err := s.dialFeed("", bearer(s.Token))
+	require.NoError(t, err) // never reads: pings go unanswered
+	// Wait until the server has given up on the silent client: its
+	// connection is closed under it.
+	poll(t, 60*time.Second, 50*time.Millisecond, func() bool {
+		return testutilGauge(t, s, "hookstream_feed_clients") == 1
+	}, func() string { return "the silent client was not dropped" })
+	id := s.ingest(h.Path, `{"after":"pings"}`)
+	r.waitFor(t, id)
+	_, _, err = dead.Read(t.Context())
+	require.Error(t, err)
+}
+
+// testutilGauge reads one gauge from the server's registry.
+func testutilGauge(t *testing.T, s *testServer, name string) float64 {
+	t.Helper()
+	mfs, err := s.Main.Registry().Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) > 0 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	return -1
+}
