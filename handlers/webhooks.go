@@ -393,8 +393,9 @@ func (h *Webhooks) test(c echo.Context) error {
 	if method != http.MethodPost {
 		target = "/hooks/" + w.Path
 	}
-	sign := req.Sign == nil || *req.Sign
-	ctx := WithTestRun(c.Request().Context(), TestRun{DryRun: req.DryRun})
+	// Only when asked (SPEC §9): without "sign" the request goes as given.
+	sign := req.Sign != nil && *req.Sign
+	ctx := WithTestRun(c.Request().Context(), TestRun{DryRun: req.DryRun, OwnCredentials: sign})
 	ireq := httptest.NewRequestWithContext(ctx, method, target, strings.NewReader(string(body)))
 	ireq.RemoteAddr = c.Request().RemoteAddr
 	ireq.Header.Set("Content-Type", "application/json")
@@ -437,7 +438,8 @@ func (h *Webhooks) test(c echo.Context) error {
 
 // signTest adds the webhook's own credentials to a test request: a
 // signature with the current secret, or the API key. (Basic passwords are
-// stored hashed: a basic test must carry its own Authorization header.)
+// stored hashed: ingest accepts a Basic test run with OwnCredentials as
+// the owner's, see TestRun.)
 func (h *Webhooks) signTest(ctx context.Context, w hookstream.Webhook, r *http.Request, body []byte) error {
 	if w.AuthType != hookstream.AuthSignature && w.AuthType != hookstream.AuthAPIKey {
 		return nil

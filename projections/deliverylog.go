@@ -116,6 +116,7 @@ type deliveryRow struct {
 	seq                                              int64
 	created                                          time.Time
 	processed                                        *time.Time
+	test                                             bool
 }
 
 // deliveryUpdate is a derived event about a row of an earlier batch.
@@ -182,7 +183,10 @@ func (a *deliveryBatch) add(ev *hookstream.Event) error {
 			// API) answered 202 Accepted for it.
 			bodyText: bodyText, contentType: d.ContentType, status: status, responseStatus: http.StatusAccepted, deliveryID: d.DeliveryID,
 			replayOf: replayOf, replayCount: ev.ReplayCount, priority: int(ev.Priority), metadata: rawObject(d.Metadata),
-			seq: seq, created: ev.Time, bodyEncoding: enc, filteredReason: reason, processed: processed})
+			seq: seq, created: ev.Time, bodyEncoding: enc, filteredReason: reason, processed: processed, test: d.Test})
+		if d.Test {
+			break // test deliveries stay out of the statistics (SPEC §9)
+		}
 		s := a.stats[ev.WebhookID]
 		if s == nil {
 			s = &statAcc{tenant: ev.TenantID}
@@ -209,7 +213,8 @@ func (a *deliveryBatch) add(ev *hookstream.Event) error {
 		a.addRow(&deliveryRow{id: ev.ID, tenant: ev.TenantID, webhook: ev.WebhookID, workflow: ev.WorkflowID,
 			method: d.Method, headers: jsonObject(d.Headers), query: jsonObject(d.Query), body: jsonParam(body),
 			bodyText: bodyText, status: "rejected", responseStatus: d.Status, errorMessage: d.Reason,
-			metadata: jsonObject(d.Metadata), seq: seq, created: ev.Time, priority: int(ev.Priority), replayCount: ev.ReplayCount})
+			metadata: jsonObject(d.Metadata), seq: seq, created: ev.Time, priority: int(ev.Priority), replayCount: ev.ReplayCount,
+			test: d.Metadata["test"] == true})
 	case hookstream.EventWebhookFiltered, hookstream.EventWebhookProcessed, hookstream.EventWebhookFailed,
 		hookstream.EventWebhookDuplicate, hookstream.EventWorkflowTriggered:
 		var d derivedData
@@ -370,6 +375,7 @@ func (a *deliveryBatch) queue() (pre *pgx.Batch, rows []any, post *pgx.Batch) {
 			bodies, replayOf                                       = make([]*string, n), make([]*string, n)
 			respStatus, replayCounts, priorities, dupes            = make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
 			seqs                                                   = make([]int64, n)
+			tests                                                  = make([]bool, n)
 			created                                                = make([]time.Time, n)
 			processed                                              = make([]*time.Time, n)
 		)
@@ -379,11 +385,11 @@ func (a *deliveryBatch) queue() (pre *pgx.Batch, rows []any, post *pgx.Batch) {
 			errs[i], reasons[i], deliveries[i], encs[i] = r.errorMessage, r.filteredReason, r.deliveryID, r.bodyEncoding
 			bodies[i], replayOf[i] = r.body, r.replayOf
 			respStatus[i], replayCounts[i], priorities[i], dupes[i] = int32(r.responseStatus), int32(r.replayCount), int32(r.priority), int32(r.dupes) // small
-			seqs[i], created[i], processed[i] = r.seq, r.created, r.processed
+			seqs[i], created[i], processed[i], tests[i] = r.seq, r.created, r.processed, r.test
 		}
 		rows = []any{ids, tenants, webhooks, workflows, executions, methods,
 			headers, queries, bodies, texts, ctypes, statuses, respStatus, errs, deliveries, replayOf,
-			replayCounts, priorities, metadata, reasons, dupes, seqs, created, processed, encs}
+			replayCounts, priorities, metadata, reasons, dupes, seqs, created, processed, encs, tests}
 	}
 	b = post
 	if len(a.statsOrder) > 0 {
@@ -457,6 +463,7 @@ type receivedColumns struct {
 	Metadata       json.RawMessage `json:"metadata"`
 	DeliveryID     string          `json:"deliveryId"`
 	FilteredReason string          `json:"filteredReason"`
+	Test           bool            `json:"test"`
 }
 
 // rawObject is jsonObject for a raw JSON value: "{}" for a missing, null

@@ -69,16 +69,26 @@ type DeliveryEvent struct {
 	StreamSeq        int64               `json:"streamSeq"`
 	CreatedAt        time.Time           `json:"createdAt"`
 	ProcessedAt      *time.Time          `json:"processedAt,omitempty"`
+	// Test marks a delivery sent from the test console (left out of
+	// statistics).
+	Test bool `json:"test"`
 	// Replays are the deliveries replayed from this one (detail only).
 	Replays []ReplayRef `json:"replays,omitempty"`
 }
 
-// ReplayRef is one replay of a delivery.
+// ReplayRef is one replay of a delivery with its audit (actor, reason,
+// modified), as GET /api/v1/events/{id}/replays shows it. Actor is null
+// until the replay_audit projection has the replay.requested event.
 type ReplayRef struct {
-	ID          string    `json:"id"`
-	Status      string    `json:"status"`
-	ReplayCount int       `json:"replayCount"`
-	CreatedAt   time.Time `json:"createdAt"`
+	ID              string                  `json:"id"`
+	Status          string                  `json:"status"`
+	ReplayCount     int                     `json:"replayCount"`
+	CreatedAt       time.Time               `json:"createdAt"`
+	OriginalEventID *string                 `json:"originalEventId"`
+	Actor           *hookstream.ReplayActor `json:"actor"`
+	Reason          string                  `json:"reason"`
+	Modified        bool                    `json:"modified"`
+	RequestedAt     *time.Time              `json:"requestedAt"`
 }
 
 // Events answers the events API from the delivery log.
@@ -277,7 +287,7 @@ func scanEvent(row pgx.Row) (DeliveryEvent, error) {
 	err := row.Scan(&ev.ID, &ev.WebhookID, &ev.WorkflowID, &ev.ExecutionID, &ev.Method, &headers, &query, &body,
 		&ev.ContentType, &ev.Status, &ev.ResponseStatus, &ev.ErrorMessage, &ev.ProcessingTimeMs, &ev.DeliveryID,
 		&ev.ReplayOf, &ev.ReplayCount, &ev.Priority, &metadata, &ev.FilteredReason, &ev.DuplicateCount,
-		&ev.StreamSeq, &ev.CreatedAt, &ev.ProcessedAt, &ev.BodyEncoding)
+		&ev.StreamSeq, &ev.CreatedAt, &ev.ProcessedAt, &ev.BodyEncoding, &ev.Test)
 	if err != nil {
 		return ev, translate(err)
 	}
@@ -352,7 +362,19 @@ func (e *Events) Event(ctx context.Context, tenantID, id string) (DeliveryEvent,
 	}
 	ev.Replays, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ReplayRef, error) {
 		var rr ReplayRef
-		err := r.Scan(&rr.ID, &rr.Status, &rr.ReplayCount, &rr.CreatedAt)
+		var token, role, reason *string
+		var modified *bool
+		err := r.Scan(&rr.ID, &rr.Status, &rr.ReplayCount, &rr.CreatedAt, &token, &role, &reason, &modified,
+			&rr.OriginalEventID, &rr.RequestedAt)
+		if token != nil && role != nil {
+			rr.Actor = &hookstream.ReplayActor{TokenID: *token, Role: *role}
+		}
+		if reason != nil {
+			rr.Reason = *reason
+		}
+		if modified != nil {
+			rr.Modified = *modified
+		}
 		return rr, err
 	})
 	if err != nil {

@@ -62,6 +62,10 @@ type options struct {
 	NATSCreds   string
 	DatabaseURL string
 	ServerPID   int
+
+	// The live-feed load test (feed.go).
+	FeedClients int
+	FeedRate    float64
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -92,6 +96,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.NATSCreds, "nats-creds", "", "with --nats-url: credentials file (.creds or user nkey seed, e.g. <data-dir>/nats-user.nk)")
 	fs.StringVar(&o.DatabaseURL, "database-url", "", "with --target: PostgreSQL URL to measure projection lag")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "with --target: server pid on this machine, for CPU and RSS")
+	fs.IntVar(&o.FeedClients, "feed-clients", 0, "live-feed load test only: this many WebSocket clients of --target while events are ingested at --feed-rate (see feed.go)")
+	fs.Float64Var(&o.FeedRate, "feed-rate", 1000, "live-feed load test: events ingested per second")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -148,6 +154,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stderr, "hookbench:", err)
 		return 2
+	}
+	if o.FeedClients > 0 {
+		return runFeedBench(ctx, o, stdout, stderr)
 	}
 	b := &bench{o: o, stderr: stderr, start: time.Now()}
 	if o.Executions {

@@ -50,6 +50,10 @@ type Config struct {
 	RunnerWorkers      int           // HOOKSTREAM_RUNNER_WORKERS, default 64
 	RunnerAckWait      time.Duration // HOOKSTREAM_RUNNER_ACK_WAIT, default 15s
 	OutboundAllowCIDRs string        // HOOKSTREAM_OUTBOUND_ALLOW_CIDRS, default empty
+	// Live feed (wire_feed.go).
+	FeedQueueSize    int
+	FeedPingInterval time.Duration
+	FeedWriteTimeout time.Duration
 }
 
 type option struct {
@@ -116,6 +120,21 @@ var options = []option{
 		return err
 	}},
 	{"outbound-allow-cidrs", "HOOKSTREAM_OUTBOUND_ALLOW_CIDRS", "", "comma-separated CIDRs workflow http steps may reach although private/loopback/link-local (e.g. on-prem 10.20.0.0/16)", str(func(c *Config) *string { return &c.OutboundAllowCIDRs })},
+	{"feed-queue-size", "HOOKSTREAM_FEED_QUEUE_SIZE", "256", "live feed: messages queued per WebSocket client before it is closed as too slow (1008)", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		c.FeedQueueSize = n
+		return err
+	}},
+	{"feed-ping-interval", "HOOKSTREAM_FEED_PING_INTERVAL", "30s", "live feed: WebSocket ping interval (an unanswered ping closes the connection)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		c.FeedPingInterval = d
+		return err
+	}},
+	{"feed-write-timeout", "HOOKSTREAM_FEED_WRITE_TIMEOUT", "30s", "live feed: longest wait for one message to reach a client before the connection is dropped", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		c.FeedWriteTimeout = d
+		return err
+	}},
 	{"group-commit", "HOOKSTREAM_GROUP_COMMIT", "on", "group concurrent ingest appends into atomic batches (one fsync for many): on or off", str(func(c *Config) *string { return &c.GroupCommit })},
 	{"event-mode", "HOOKSTREAM_EVENT_MODE", "binary", "CloudEvents content mode of appended events: binary (attributes in ce- headers, data as payload) or structured (one JSON object); both are always readable", str(func(c *Config) *string { return &c.EventMode })},
 	{"ingest-decide", "HOOKSTREAM_INGEST_DECIDE", "on", "ingest records processed/filtered on webhook.received when the webhook triggers no workflow (one message per delivery); off leaves every decision to the pipeline", str(func(c *Config) *string { return &c.IngestDecide })},

@@ -64,6 +64,7 @@ func (s *testServer) send(method, path string, header http.Header, body io.Reade
 	require.NoError(s.t, err)
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	checkContract(s.t, req, resp, raw)
 	var out map[string]any
 	_ = json.Unmarshal(raw, &out)
 	return resp.StatusCode, resp.Header, out

@@ -91,6 +91,7 @@ func (s *testServer) do(method, path, token string, body any, out any) int {
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(s.t, err)
+	checkContract(s.t, req, resp, raw)
 	if out != nil && len(raw) > 0 {
 		require.NoError(s.t, json.Unmarshal(raw, out), string(raw))
 	}

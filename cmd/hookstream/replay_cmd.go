@@ -11,9 +11,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/hookstream/hookstream"
@@ -23,10 +25,8 @@ import (
 // server's API (HOOKSTREAM_URL, HOOKSTREAM_TOKEN), so authorisation and the
 // replay audit apply as they do for the dashboard (SPEC §10).
 //
-// events tail long-polls GET /api/v1/events/live (the stream read by
-// subject, from the head, with a moving sequence cursor): every event type
-// of the tenant is seen as it is appended, not only delivery-log rows, and
-// no WebSocket is needed.
+// events tail follows the live feed (GET /api/v1/ws, SPEC §6) with the
+// token in the Authorization header, reconnecting with since after a drop.
 func init() {
 	subcommands["replay"] = runReplay
 	subcommands["events"] = runEvents
@@ -248,7 +248,7 @@ func printJSON(w io.Writer, v any) error {
 }
 
 const eventsUsage = `Usage:
-  hookstream events tail [--webhook ID] [--type T[,T…]] [--json]
+  hookstream events tail [--webhook ID] [--type T[,T…]] [--since SEQ] [--json]
 Prints the tenant's events as they are appended (NDJSON with --json).
 Environment: HOOKSTREAM_URL (default http://127.0.0.1:8080), HOOKSTREAM_TOKEN.
 `
@@ -273,7 +273,7 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return nil
 	})
 	asJSON := fs.Bool("json", false, "print each event as one JSON line (the CloudEvents envelope)")
-	after := fs.String("after", "", "start after this cursor (a live tail's \"next\"), or 0 for the tenant's whole history (default: from now)")
+	since := fs.String("since", "", "resume after this feed seq (a message's seq; default: from now)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -281,60 +281,144 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if client.token == "" {
 		return errors.New("set HOOKSTREAM_TOKEN (or --token)")
 	}
-	return tail(ctx, client, tailParams{webhook: *webhook, types: types, json: *asJSON, after: *after}, stdout)
+	return tail(ctx, client, tailParams{webhook: *webhook, types: types, json: *asJSON, since: *since}, stdout)
 }
 
 type tailParams struct {
 	webhook string
 	types   []string
 	json    bool
-	after   string
+	since   string
 }
 
-// tail long-polls the live endpoint until ctx ends.
+// tail follows the live feed (GET /api/v1/ws) until ctx ends. It
+// reconnects after a drop, a restart or a 1008 (too slow) with the seq of
+// the last message as since, so nothing is missed; events repeated by a
+// resume are dropped by id.
 func tail(ctx context.Context, c *apiClient, p tailParams, stdout io.Writer) error {
-	cursor := p.after
-	policy := hookstream.Backoff{Base: time.Second, Max: 15 * time.Second}
-	attempt := 0
+	seen := newRecentIDs(4096)
+	backoff := time.Second
 	for {
-		q := url.Values{"wait": {"25"}}
-		if cursor != "" {
-			q.Set("after", cursor)
-		}
-		if p.webhook != "" {
-			q.Set("webhookId", p.webhook)
-		}
-		for _, t := range p.types {
-			q.Add("type", t)
-		}
-		var page struct {
-			Events []json.RawMessage `json:"events"`
-			Next   string            `json:"next"`
-		}
-		err := c.do(ctx, http.MethodGet, "/api/v1/events/live?"+q.Encode(), nil, &page)
+		got, err := tailOnce(ctx, c, &p, seen, stdout)
 		if ctx.Err() != nil {
-			return nil //nolint:nilerr // cancelled (Ctrl-C) ends following cleanly; err is only the cancellation
+			return nil //nolint:nilerr // cancelled (Ctrl-C) ends following cleanly
 		}
+		var ae *apiError
+		if errors.As(err, &ae) && ae.Status < 500 {
+			return err
+		}
+		var we writeError
+		if errors.As(err, &we) {
+			return we.err
+		}
+		if got {
+			backoff = time.Second
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 15*time.Second)
+	}
+}
+
+// writeError is a failure to print (stdout closed): it ends tail.
+type writeError struct{ err error }
+
+func (e writeError) Error() string { return e.err.Error() }
+
+// tailOnce reads one connection of the feed; got reports whether any
+// message arrived.
+func tailOnce(ctx context.Context, c *apiClient, p *tailParams, seen *recentIDs, stdout io.Writer) (got bool, err error) {
+	u, err := url.Parse(c.base)
+	if err != nil {
+		return false, &apiError{Status: 400, Title: "Bad Request", Detail: "HOOKSTREAM_URL: " + err.Error()}
+	}
+	u.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/api/v1/ws"
+	q := url.Values{}
+	if len(p.types) > 0 {
+		q.Set("types", strings.Join(p.types, ","))
+	}
+	if p.webhook != "" {
+		q.Set("webhookId", p.webhook)
+	}
+	if p.since != "" {
+		q.Set("since", p.since)
+	}
+	u.RawQuery = q.Encode()
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	conn, resp, err := websocket.Dial(dctx, u.String(), &websocket.DialOptions{
+		HTTPHeader: http.Header{"Authorization": {"Bearer " + c.token}},
+	})
+	cancel()
+	if resp != nil && resp.Body != nil {
+		defer resp.Body.Close()
+	}
+	if err != nil {
+		if resp != nil && resp.StatusCode >= 400 {
+			ae := &apiError{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode)}
+			if resp.Body != nil {
+				raw, _ := readAll(resp.Body, 1<<20)
+				_ = json.Unmarshal(raw, ae)
+			}
+			return false, ae
+		}
+		return false, err
+	}
+	defer conn.CloseNow() //nolint:errcheck // the connection is done either way
+	conn.SetReadLimit(64 << 20)
+	for {
+		_, raw, err := conn.Read(ctx)
 		if err != nil {
-			var ae *apiError
-			if errors.As(err, &ae) && ae.Status < 500 {
-				return err
-			}
-			// Server restarting or unreachable: retry from the same cursor.
-			attempt++
-			if !policy.Wait(ctx, attempt) {
-				return nil
-			}
+			return got, err
+		}
+		var m struct {
+			Seq   uint64          `json:"seq"`
+			Event json.RawMessage `json:"event"`
+		}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return got, err
+		}
+		got = true
+		p.since = strconv.FormatUint(m.Seq, 10)
+		var id struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(m.Event, &id)
+		if !seen.add(id.ID) {
 			continue
 		}
-		attempt = 0
-		for _, raw := range page.Events {
-			if err := printEvent(stdout, raw, p.json); err != nil {
-				return err
-			}
+		if err := printEvent(stdout, m.Event, p.json); err != nil {
+			return got, writeError{err}
 		}
-		cursor = page.Next
 	}
+}
+
+// recentIDs remembers the last n event ids printed.
+type recentIDs struct {
+	set  map[string]struct{}
+	ring []string
+	next int
+}
+
+func newRecentIDs(n int) *recentIDs {
+	return &recentIDs{set: make(map[string]struct{}, n), ring: make([]string, n)}
+}
+
+// add reports whether id is new, and remembers it.
+func (r *recentIDs) add(id string) bool {
+	if _, ok := r.set[id]; ok {
+		return false
+	}
+	if old := r.ring[r.next]; old != "" {
+		delete(r.set, old)
+	}
+	r.ring[r.next] = id
+	r.next = (r.next + 1) % len(r.ring)
+	r.set[id] = struct{}{}
+	return true
 }
 
 func printEvent(w io.Writer, raw json.RawMessage, asJSON bool) error {

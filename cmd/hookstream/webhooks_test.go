@@ -113,12 +113,12 @@ func TestWebhookManagementAPI(t *testing.T) {
 		EventID    string          `json:"eventId"`
 		DurationMs float64         `json:"durationMs"`
 	}
-	require.Equal(t, http.StatusOK, s.do("POST", "/api/v1/webhooks/"+id+"/test", s.Token, map[string]any{"body": map[string]any{"hello": "world"}}, &run1))
+	require.Equal(t, http.StatusOK, s.do("POST", "/api/v1/webhooks/"+id+"/test", s.Token, map[string]any{"body": map[string]any{"hello": "world"}, "sign": true}, &run1))
 	require.Equal(t, http.StatusAccepted, run1.Status, string(run1.Body))
 	require.NotEmpty(t, run1.EventID)
 	require.Equal(t, http.StatusOK, s.do("POST", "/api/v1/webhooks/"+id+"/test", s.Token, map[string]any{"body": map[string]any{"a": 1}, "sign": false}, &run1))
 	require.Equal(t, http.StatusUnauthorized, run1.Status)
-	require.Equal(t, http.StatusOK, s.do("POST", "/api/v1/webhooks/"+id+"/test", s.Token, map[string]any{"body": map[string]any{"dry": true}, "dryRun": true}, &run1))
+	require.Equal(t, http.StatusOK, s.do("POST", "/api/v1/webhooks/"+id+"/test", s.Token, map[string]any{"body": map[string]any{"dry": true}, "dryRun": true, "sign": true}, &run1))
 	require.Equal(t, http.StatusAccepted, run1.Status)
 	require.Empty(t, run1.EventID)
 	var tests struct {

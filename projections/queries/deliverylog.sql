@@ -17,19 +17,19 @@ WHERE trigger_count <> 0 OR last_triggered_at IS NOT NULL;
 INSERT INTO webhook_events (id, tenant_id, webhook_id, workflow_id, execution_id, method, headers, query, body,
     body_text, content_type, status, response_status, error_message, delivery_id, replay_of, replay_count,
     priority, metadata, filtered_reason, duplicate_count, stream_seq, created_at, processed_at,
-    processing_time_ms, body_encoding)
+    processing_time_ms, body_encoding, test)
 SELECT u.id::uuid, u.tenant_id::uuid, u.webhook_id::uuid, u.workflow_id, u.execution_id, u.method, u.headers::jsonb,
     u.query::jsonb, u.body::jsonb, u.body_text, u.content_type, u.status, u.response_status, u.error_message,
     u.delivery_id, u.replay_of::uuid, u.replay_count, u.priority, u.metadata::jsonb, u.filtered_reason,
     u.duplicate_count, u.stream_seq, u.created_at, u.processed_at,
-    extract(epoch FROM (u.processed_at - u.created_at)) * 1000, u.body_encoding
+    extract(epoch FROM (u.processed_at - u.created_at)) * 1000, u.body_encoding, u.test
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
     $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::text[], $15::text[], $16::text[],
     $17::int[], $18::int[], $19::text[], $20::text[], $21::int[], $22::bigint[], $23::timestamptz[],
-    $24::timestamptz[], $25::text[])
+    $24::timestamptz[], $25::text[], $26::bool[])
     AS u(id, tenant_id, webhook_id, workflow_id, execution_id, method, headers, query, body, body_text,
          content_type, status, response_status, error_message, delivery_id, replay_of, replay_count, priority,
-         metadata, filtered_reason, duplicate_count, stream_seq, created_at, processed_at, body_encoding)
+         metadata, filtered_reason, duplicate_count, stream_seq, created_at, processed_at, body_encoding, test)
 ON CONFLICT (id) DO NOTHING;
 
 -- name: MarkFilteredBatch

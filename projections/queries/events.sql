@@ -12,14 +12,20 @@ WHERE tenant_id = $1 AND jsonb_typeof(config->'maskPaths') = 'array' AND config-
 -- name: EventColumns
 id::text, webhook_id::text, workflow_id, execution_id, method, headers, query, body, content_type, status,
     response_status, error_message, processing_time_ms, delivery_id, replay_of::text, replay_count, priority,
-    metadata, filtered_reason, duplicate_count, stream_seq, created_at, processed_at, body_encoding
+    metadata, filtered_reason, duplicate_count, stream_seq, created_at, processed_at, body_encoding, test
 
 -- name: GetEvent
 SELECT id::text, webhook_id::text, workflow_id, execution_id, method, headers, query, body, content_type, status,
     response_status, error_message, processing_time_ms, delivery_id, replay_of::text, replay_count, priority,
-    metadata, filtered_reason, duplicate_count, stream_seq, created_at, processed_at, body_encoding
+    metadata, filtered_reason, duplicate_count, stream_seq, created_at, processed_at, body_encoding, test
 FROM webhook_events WHERE tenant_id = $1 AND id = $2;
 
 -- name: ListReplays
-SELECT id::text, status, replay_count, created_at FROM webhook_events
-WHERE tenant_id = $1 AND replay_of = $2 ORDER BY created_at, id;
+-- The replays of a delivery with their audit (replay.requested), as
+-- GET /api/v1/events/{id}/replays shows it; the audit columns are NULL
+-- until the replay_audit projection has the entry.
+SELECT e.id::text, e.status, e.replay_count, e.created_at,
+    a.actor_token_id, a.actor_role, a.reason, a.modified, a.original_event_id::text, a.created_at
+FROM webhook_events e
+LEFT JOIN replay_audit a ON a.tenant_id = e.tenant_id AND a.new_event_id = e.id
+WHERE e.tenant_id = $1 AND e.replay_of = $2 ORDER BY e.created_at, e.id;

@@ -420,6 +420,11 @@ func (s *Service) replayData(orig *hookstream.Event, body json.RawMessage, edite
 				}
 			}
 		}
+		if ok && len(wh.MaskPaths) > 0 && len(d["bodyEncoding"]) == 0 {
+			// An edit of the masked view never writes the placeholder over
+			// the original values (SPEC §7).
+			body = unmask(body, d["body"], wh.MaskPaths)
+		}
 		if ok && v != nil {
 			verrs, err := v.ValidateJSON(body)
 			if err != nil {
