@@ -107,8 +107,8 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 			Duplicates:         cfg.DuplicateWindow,
 			Replicas:           cfg.Replicas,
 		}
-		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
-			return nil, fmt.Errorf("ensure stream %s: %w", st.Name, translate(err))
+		if err := ensureStream(ctx, js, sc); err != nil {
+			return nil, fmt.Errorf("ensure stream %s: %w", st.Name, err)
 		}
 	}
 	return s, nil
@@ -311,4 +311,26 @@ func encodeEvent(ev *hookstream.Event) ([]byte, error) {
 	out = append(out, `,"data":`...)
 	out = append(out, data...)
 	return append(out, '}'), nil
+}
+
+// ensureStreamWait bounds how long Open waits for a cluster that is still
+// electing its first leader (a fresh or restarting R3 cluster answers
+// "unavailable" or times out until it has one).
+const ensureStreamWait = 60 * time.Second
+
+// ensureStream creates or updates a stream, retrying while JetStream is
+// unavailable, with the one backoff policy, for up to ensureStreamWait.
+func ensureStream(ctx context.Context, js jetstream.JetStream, sc jetstream.StreamConfig) error {
+	deadline := time.Now().Add(ensureStreamWait)
+	policy := hookstream.Backoff{Base: 250 * time.Millisecond, Max: 2 * time.Second}
+	for attempt := 1; ; attempt++ {
+		_, err := js.CreateOrUpdateStream(ctx, sc)
+		if err == nil {
+			return nil
+		}
+		err = translate(err)
+		if hookstream.ErrorCode(err) != hookstream.EUNAVAILABLE || time.Now().After(deadline) || !policy.Wait(ctx, attempt) {
+			return err
+		}
+	}
 }

@@ -36,8 +36,7 @@ func pgJSON(raw []byte) []byte {
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		// Not JSON after all: keep it as a JSON string.
-		out, _ := json.Marshal(pgText(string(raw)))
-		return out
+		return jsonString(pgText(string(raw)))
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -86,4 +85,13 @@ func replaceNUL(v any) any {
 		return out
 	}
 	return v
+}
+
+// jsonString encodes s as a JSON string; a Go string always encodes.
+func jsonString(s string) []byte {
+	out, err := json.Marshal(s)
+	if err != nil {
+		return []byte(`""`)
+	}
+	return out
 }

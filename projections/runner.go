@@ -407,8 +407,7 @@ func jsonOrString(raw []byte) []byte {
 	if len(raw) > 0 && json.Valid(raw) {
 		return raw
 	}
-	out, _ := json.Marshal(string(raw))
-	return out
+	return jsonString(string(raw))
 }
 
 // retryTransient runs fn until it succeeds, fails for good, or ctx ends.

@@ -298,19 +298,24 @@ func (h *Hub) handle(stream string, m jetstream.Msg) {
 	if err != nil {
 		return
 	}
-	var ev hookstream.Event
-	if err := json.Unmarshal(m.Data(), &ev); err != nil {
+	// Either CloudEvents content mode (SPEC §2): a structured event is
+	// spliced as stored, a binary one is encoded as structured JSON.
+	ev, err := eventstore.DecodeMsg(m.Headers(), m.Data(), stream, md.Sequence.Stream)
+	if err != nil {
 		h.logger.Warn("feed: undecodable event", slog.String("stream", stream), slog.Uint64("seq", md.Sequence.Stream))
 		return
 	}
-	ev.Stream, ev.Sequence = stream, md.Sequence.Stream
+	var raw []byte
+	if !eventstore.IsBinary(m.Headers()) {
+		raw = m.Data()
+	}
 	var msg *Message
 	for s := range subs {
-		if !s.filter.Match(&ev) {
+		if !s.filter.Match(ev) {
 			continue
 		}
 		if msg == nil {
-			if msg, err = h.message(&ev, m.Data()); err != nil {
+			if msg, err = h.message(ev, raw); err != nil {
 				h.logger.Warn("feed: encode", slog.String("error", err.Error()))
 				return
 			}

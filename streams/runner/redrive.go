@@ -129,12 +129,13 @@ func (d *Redriver) Start(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.done != nil {
-		return errors.New("runner: redriver already started")
+		return nil // already running: a second Start is a no-op (hookstream.StartStop)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	d.cancel, d.done = cancel, make(chan struct{})
+	done := make(chan struct{})
+	d.cancel, d.done = cancel, done
 	go func() {
-		defer close(d.done)
+		defer close(done)
 		if d.cfg.WaitReadyFunc != nil && !d.cfg.WaitReadyFunc(runCtx) {
 			return
 		}
@@ -147,6 +148,7 @@ func (d *Redriver) Start(ctx context.Context) error {
 func (d *Redriver) Stop() {
 	d.mu.Lock()
 	cancel, done := d.cancel, d.done
+	d.cancel, d.done = nil, nil
 	d.mu.Unlock()
 	if cancel == nil {
 		return

@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -101,7 +100,7 @@ func (r *Runner) Start(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.done != nil {
-		return errors.New("runner: already started")
+		return nil // already running: a second Start is a no-op (hookstream.StartStop)
 	}
 	r.kv = kv
 	r.sched = newScheduler(r.cfg.Workers)
@@ -119,9 +118,10 @@ func (r *Runner) Start(ctx context.Context) error {
 		<-runCtx.Done()
 		r.sched.wake()
 	}()
+	done := r.done
 	go func() {
 		wg.Wait()
-		close(r.done)
+		close(done)
 	}()
 	return nil
 }
@@ -131,6 +131,7 @@ func (r *Runner) Start(ctx context.Context) error {
 func (r *Runner) Stop() {
 	r.mu.Lock()
 	cancel, done := r.cancel, r.done
+	r.cancel, r.done = nil, nil
 	r.mu.Unlock()
 	if cancel == nil {
 		return
