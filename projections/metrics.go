@@ -103,6 +103,14 @@ func (MetricsProjection) Apply(ctx context.Context, tx pgx.Tx, events []*hookstr
 			}
 			a := get()
 			a.received++
+			// Decided at ingest (2.4/7): the outcome is on the delivery
+			// itself, no webhook.processed / webhook.filtered follows.
+			switch ev.Outcome {
+			case hookstream.OutcomeProcessed:
+				a.processed++
+			case hookstream.OutcomeFiltered:
+				a.filtered++
+			}
 			if ms := d.Metadata.IngestMs; ms != nil && *ms >= 0 {
 				if a.hist == nil {
 					a.hist = make([]int64, len(LatencyBucketBounds)+1)

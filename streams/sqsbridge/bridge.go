@@ -2,7 +2,6 @@ package sqsbridge
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -66,7 +65,7 @@ func (b *Bridge) Start(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.started {
-		return errors.New("sqsbridge: already started")
+		return nil // already running: a second Start is a no-op (hookstream.StartStop)
 	}
 	if !b.cfg.Enabled() {
 		b.started = true
