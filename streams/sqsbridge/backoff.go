@@ -2,32 +2,17 @@ package sqsbridge
 
 import (
 	"context"
-	"math/rand/v2"
 	"time"
+
+	"github.com/hookstream/hookstream"
 )
 
-// backoff is full jitter: a random delay in [0, min(max, min·2^attempt)]
-// (the same policy as the runner's retries, SPEC §6).
+// backoff is the one policy every retry loop uses (hookstream.Backoff,
+// full jitter): a random delay in [0, min(hi, lo·2^attempt)], attempt
+// counting from 0.
 func backoff(attempt int, lo, hi time.Duration) time.Duration {
-	ceil := lo
-	for range min(attempt, 32) {
-		ceil *= 2
-		if ceil >= hi {
-			ceil = hi
-			break
-		}
-	}
-	return time.Duration(rand.Int64N(int64(ceil) + 1)) //nolint:gosec // jitter, not security
+	return hookstream.Backoff{Base: lo, Max: hi}.Delay(attempt + 1)
 }
 
 // sleep waits d or until ctx ends; false when ctx ended.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
+func sleep(ctx context.Context, d time.Duration) bool { return hookstream.Sleep(ctx, d) }
