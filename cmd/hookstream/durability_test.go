@@ -166,11 +166,12 @@ func createSignatureWebhook(t *testing.T, baseURL, token, path string) string {
 // stream: delivery id → how often, and its event id.
 func storedDeliveries(t *testing.T, st *eventstore.Store, tenantID, webhookID string) (map[string]int, map[string]string) {
 	t.Helper()
-	count, ids := map[string]int{}, map[string]string{}
-	err := st.Read(t.Context(), eventstore.ReadOptions{
+	var count map[string]int
+	var ids map[string]string
+	readStream(t, st, eventstore.ReadOptions{
 		Stream:   eventstore.StreamHooks,
 		Subjects: []string{eventstore.SubjectFilter(eventstore.StreamHooks, tenantID, webhookID, hookstream.EventWebhookReceived)},
-	}, func(ev *hookstream.Event) error {
+	}, func() { count, ids = map[string]int{}, map[string]string{} }, func(ev *hookstream.Event) error {
 		var d hookstream.ReceivedData
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
 			return err
@@ -179,8 +180,25 @@ func storedDeliveries(t *testing.T, st *eventstore.Store, tenantID, webhookID st
 		ids[d.DeliveryID] = ev.ID
 		return nil
 	})
-	require.NoError(t, err)
 	return count, ids
+}
+
+// readStream reads a stream whole, starting over (after reset) while the
+// event store is unavailable: right after a NATS node of a cluster was
+// killed and restarted, a read can meet "no responders" until the
+// cluster settles. Any other error fails the test.
+func readStream(t *testing.T, st *eventstore.Store, opts eventstore.ReadOptions, reset func(), fn func(*hookstream.Event) error) {
+	t.Helper()
+	var err error
+	poll(t, 60*time.Second, 250*time.Millisecond, func() bool {
+		reset()
+		err = st.Read(t.Context(), opts, fn)
+		if hookstream.ErrorCode(err) == hookstream.EUNAVAILABLE {
+			return false
+		}
+		require.NoError(t, err)
+		return true
+	}, func() string { return fmt.Sprintf("read %s: %v", opts.Stream, err) })
 }
 
 // assertAckedStoredOnce checks every acknowledged delivery is in the stream
@@ -337,13 +355,12 @@ func TestDurabilityKillRestart(t *testing.T) {
 func tenantOfWebhook(t *testing.T, st *eventstore.Store, webhookID string) string {
 	t.Helper()
 	var tenant string
-	err := st.Read(t.Context(), eventstore.ReadOptions{Stream: eventstore.StreamHooks}, func(ev *hookstream.Event) error {
+	readStream(t, st, eventstore.ReadOptions{Stream: eventstore.StreamHooks}, func() { tenant = "" }, func(ev *hookstream.Event) error {
 		if ev.WebhookID == webhookID && tenant == "" {
 			tenant = ev.TenantID
 		}
 		return nil
 	})
-	require.NoError(t, err)
 	require.NotEmpty(t, tenant)
 	return tenant
 }
